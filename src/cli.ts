@@ -1,0 +1,128 @@
+// argv -> command. The only place that decides exit codes: 0 ok, 1 a verification failed, 2 usage or configuration.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolvePolicy, findPolicyFile, loadPolicyFile, PolicyLoadError, type LoadedPolicy } from './policy/load.ts';
+import { policyJsonSchema } from './policy/schema.ts';
+import { VERSION } from './server.ts';
+import { serveStdio } from './transport/stdio.ts';
+import { runVerifyCommand } from './audit/verify.ts';
+
+export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.
+
+Usage:
+  aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME]
+                                    serve MCP on stdio (spawned by the agent, e.g. Claude Code)
+  aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
+  aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
+  aflock-mcp schema                 print the JSON Schema of .aflock files
+  aflock-mcp --help | --version
+
+Options:
+  --policy PATH   policy file, or a directory holding .aflock, policy.aflock or .aflock.json
+                  (default: the working directory; without one, an embedded safe default policy)
+  --root DIR      project root for paths (default: the policy's directory)
+  --model NAME    the agent's model, recorded as self-reported identity
+
+Environment:
+  AFLOCK_HOME=DIR          where session trails are written (default ~/.aflock)
+  AFLOCK_REQUIRE_TOKEN=1   every guarded call needs a token; it is sent in the initialize result
+
+Exit codes: 0 ok, 1 verification failed, 2 usage or configuration error.`;
+
+class UsageError extends Error {}
+
+function fail(message: string): number {
+  process.stderr.write(`aflock-mcp: ${message}\n`);
+  return 2;
+}
+
+function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see aflock-mcp --help)`);
+  }
+}
+
+function loadForServe(policyArg: string | undefined, root: string | undefined): LoadedPolicy {
+  const policy = resolvePolicy({ policyArg, cwd: process.cwd(), root });
+  if (!policy.path) process.stderr.write('[aflock] no .aflock policy found in the working directory: using the embedded default policy\n');
+  return policy;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    policy: { type: 'string', short: 'p' },
+    root: { type: 'string' },
+    model: { type: 'string' },
+    http: { type: 'boolean' },
+    port: { type: 'string' },
+    'bootstrap-secret-file': { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see aflock-mcp --help)`);
+  const policy = loadForServe(values.policy as string | undefined, values.root as string | undefined);
+  const requireToken = process.env.AFLOCK_REQUIRE_TOKEN === '1';
+  if (values.http) {
+    return fail('HTTP mode is not available in this build; use stdio');
+  }
+  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken });
+}
+
+function checkPolicy(argv: string[]): number {
+  const { positionals } = parse(argv, {});
+  if (positionals.length > 1) throw new UsageError('check-policy takes at most one PATH');
+  const file = findPolicyFile(positionals[0], process.cwd());
+  if (!file) return fail(`no ${'.aflock'} policy in ${process.cwd()} (give a PATH)`);
+  const p = loadPolicyFile(file);
+  const c = p.compiled;
+  const counts = [
+    `tools: ${c.tools ? `${c.tools.allow?.length ?? 0} allow, ${c.tools.deny.length} deny, ${c.tools.ask.length} requireApproval` : 'none'}`,
+    `files: ${c.files ? `${c.files.allow?.length ?? 0} allow, ${c.files.deny.length} deny, ${c.files.readOnly.length} readOnly` : 'none'}`,
+    `domains: ${c.domains ? `${c.domains.allow?.length ?? 0} allow, ${c.domains.deny.length} deny` : 'none'}`,
+    `dataFlow: ${c.dataFlow ? `${c.dataFlow.classify.length} labels, ${c.dataFlow.rules.length} rules` : 'none'}`,
+  ];
+  process.stdout.write(`${file}: valid policy${p.name ? ` '${p.name}'` : ''}\n  sha256 ${p.digest}\n  project root ${p.root}\n  ${counts.join('\n  ')}\n${p.policy.expires ? `  expires ${p.policy.expires}\n` : ''}`);
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    const [first, ...rest] = argv;
+    if (first === '--help' || first === '-h' || first === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (first === '--version' || first === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    switch (first) {
+      case undefined:
+        return await serve([]);
+      case 'serve':
+        return await serve(rest);
+      case 'check-policy':
+        return checkPolicy(rest);
+      case 'verify':
+        return runVerifyCommand(rest);
+      case 'schema':
+        process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
+        return 0;
+      default:
+        if (first.startsWith('-')) return await serve(argv);
+        throw new UsageError(`unknown command '${first}' (see aflock-mcp --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PolicyLoadError) return fail(e.message);
+    return fail(`unexpected error: ${(e as Error).message}`);
+  }
+}
+
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`aflock-mcp: ${(e as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,23 @@
+// Everything a tool handler needs, built once at start-up by the transport and shared by every call.
+import type { LoadedPolicy } from './policy/load.ts';
+import type { Session } from './session.ts';
+import type { TokenAuthority } from './auth/tokens.ts';
+import type { AuthGate } from './auth/gate.ts';
+import type { AuditTrail } from './audit/trail.ts';
+import type { IdentityProvider } from './identity.ts';
+
+export interface ServerContext {
+  readonly policy: LoadedPolicy;
+  readonly session: Session;
+  readonly tokens: TokenAuthority;
+  readonly gate: AuthGate;
+  /** null when the trail could not be opened: guarded calls are then refused (trailError says why). */
+  readonly trail: AuditTrail | null;
+  readonly trailError?: string;
+  readonly identity: IdentityProvider;
+  readonly transport: 'stdio' | 'http';
+  /** Counts tool calls in flight, so shutdown can wait for their responses. */
+  readonly inflight: { count: number; idle: Array<() => void> };
+  /** Child processes started by `bash`, killed at shutdown. */
+  readonly children: Set<import('node:child_process').ChildProcess>;
+}

@@ -1,0 +1,180 @@
+// Who the caller is. Over stdio the caller is the process that spawned us (it holds our pipes); we describe it from
+// /proc but never trust names: the description is recorded, the pipe is the credential. The model is whatever the
+// agent says it is (--model or its environment) and is marked self-reported.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readlinkSync, createReadStream } from 'node:fs';
+import { hostname } from 'node:os';
+
+export interface ProcessInfo {
+  pid: number;
+  startTime?: string;
+  exe?: string;
+  exeSha256?: string;
+  cmdline?: string[];
+  uid?: number;
+}
+
+export interface Identity {
+  identityHash: string;
+  spiffeId: string;
+  model: string;
+  modelVersion: string;
+  modelSource: 'flag' | 'environment' | 'unknown';
+  selfReported: true;
+  environment: { type: 'local' | 'container' | 'kubernetes'; hostname?: string; containerId?: string; namespace?: string; podName?: string; userId?: number };
+  parent: ProcessInfo | null;
+  policyDigest: string;
+  notes: string[];
+}
+
+const MODEL_ENV = ['AFLOCK_MODEL', 'ANTHROPIC_MODEL', 'CLAUDE_MODEL', 'CLAUDE_CODE_MODEL'];
+
+/** aflock's version extraction from a model name (claude-opus-4-5-20251101 -> 4.5.20251101). */
+export function modelVersion(model: string): string {
+  let m = model.match(/(\d+)-(\d+)-(\d{8})$/);
+  if (m) return `${m[1]}.${m[2]}.${m[3]}`;
+  m = model.match(/(\d+)\.(\d+)\.(\d+)$/);
+  if (m) return `${m[1]}.${m[2]}.${m[3]}`;
+  m = model.match(/(\d+)-(\d+)$/);
+  if (m) return `${m[1]}.${m[2]}.0`;
+  m = model.match(/(\d+)$/);
+  if (m) return `${m[1]}.0.0`;
+  return '0.0.0';
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function readProc(pid: number): ProcessInfo {
+  const info: ProcessInfo = { pid };
+  const stat = safe(() => readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  if (stat) {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    info.startTime = fields[19]; // field 22: start time in clock ticks since boot, defeats PID reuse
+  }
+  info.exe = safe(() => readlinkSync(`/proc/${pid}/exe`));
+  const cmd = safe(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  if (cmd) info.cmdline = cmd.split('\0').filter((s) => s !== '');
+  const status = safe(() => readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const uid = status?.match(/^Uid:\s+(\d+)/m);
+  if (uid) info.uid = Number(uid[1]);
+  return info;
+}
+
+function sha256File(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const h = createHash('sha256');
+    const s = createReadStream(path);
+    s.on('data', (d) => h.update(d));
+    s.on('error', () => resolve(undefined));
+    s.on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+function detectEnvironment(): Identity['environment'] {
+  const host = safe(() => hostname());
+  if (existsSync('/.dockerenv') || existsSync('/run/.containerenv')) {
+    const cgroup = safe(() => readFileSync('/proc/self/cgroup', 'utf8')) ?? '';
+    const line = cgroup.split('\n').find((l) => /docker|containerd|libpod/.test(l));
+    const id = line?.split('/').pop()?.replace(/^(docker-|libpod-)/, '').replace(/\.scope$/, '').slice(0, 12);
+    return { type: 'container', hostname: host, ...(id ? { containerId: id } : {}) };
+  }
+  if (existsSync('/var/run/secrets/kubernetes.io')) {
+    const ns = safe(() => readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim());
+    return { type: 'kubernetes', hostname: host, podName: host, ...(ns ? { namespace: ns } : {}) };
+  }
+  return { type: 'local', hostname: host };
+}
+
+/** The five-component canonical string of the reference, hashed with SHA-256. */
+export function identityHash(parts: { model: string; version: string; env: Identity['environment']; binary?: { name: string; version: string; path?: string; digest?: string }; tools: string[]; policyDigest: string; parent?: string }): string {
+  const env: string[] = [`env:${parts.env.type}`];
+  const kv = (k: string, v: string | number | undefined) => {
+    if (v !== undefined && v !== '' && v !== 0) env.push(`${k}=${v}`);
+  };
+  if (parts.binary) kv('binary', `${parts.binary.name}@${parts.binary.version}`);
+  kv('binary_path', parts.binary?.path);
+  kv('binary_digest', parts.binary?.digest);
+  kv('user', parts.env.userId);
+  kv('hostname', parts.env.hostname);
+  kv('container', parts.env.containerId);
+  kv('namespace', parts.env.namespace);
+  kv('pod', parts.env.podName);
+  const canonical = [`model:${parts.model}@${parts.version}`, env.join(';'), `tools:${[...parts.tools].sort().join(',')}`, `policy:${parts.policyDigest}`, `parent:${parts.parent ?? ''}`].join('|');
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function spiffeIdFor(model: string, version: string, hash: string): string {
+  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'unknown';
+  return `spiffe://aflock.ai/agent/${clean(model)}/${clean(version)}/${hash.slice(0, 16)}`;
+}
+
+/**
+ * Discovers the identity. The cheap parts run now; hashing the parent's executable runs in the background and
+ * `get()` waits for it, so start-up never waits on a 100 MB file.
+ */
+export class IdentityProvider {
+  private readonly ready: Promise<Identity>;
+
+  constructor(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }) {
+    this.ready = this.discover(opts);
+    this.ready.catch(() => undefined);
+  }
+
+  get(): Promise<Identity> {
+    return this.ready;
+  }
+
+  private async discover(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }): Promise<Identity> {
+    await new Promise((r) => setImmediate(r));
+    const env = opts.env ?? process.env;
+    const notes: string[] = [];
+    let model = 'unknown';
+    let modelSource: Identity['modelSource'] = 'unknown';
+    if (opts.modelFlag) {
+      model = opts.modelFlag;
+      modelSource = 'flag';
+    } else {
+      for (const name of MODEL_ENV) {
+        const v = safe(() => env[name]);
+        if (v) {
+          model = v;
+          modelSource = 'environment';
+          break;
+        }
+      }
+    }
+    const environment = detectEnvironment();
+    const uid = safe(() => process.getuid?.());
+    if (uid !== undefined && uid !== 0) environment.userId = uid;
+    let parent: ProcessInfo | null = null;
+    const ppid = process.ppid;
+    if (existsSync('/proc/self/stat') || safe(() => readFileSync('/proc/self/stat', 'utf8'))) {
+      parent = readProc(ppid);
+      if (parent.exe) parent.exeSha256 = await sha256File(parent.exe);
+    } else {
+      parent = { pid: ppid };
+      notes.push('/proc is not readable here: the parent process is described by its pid only');
+    }
+    const version = modelVersion(model);
+    const binary = parent?.exe ? { name: parent.exe.split('/').pop() ?? '', version: '0.0.0', path: parent.exe, digest: parent.exeSha256 } : undefined;
+    const hash = identityHash({ model, version, env: environment, binary, tools: [], policyDigest: opts.policyDigest });
+    return {
+      identityHash: hash,
+      spiffeId: spiffeIdFor(model, version, hash),
+      model,
+      modelVersion: version,
+      modelSource,
+      selfReported: true,
+      environment,
+      parent,
+      policyDigest: opts.policyDigest,
+      notes,
+    };
+  }
+}

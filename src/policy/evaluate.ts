@@ -1,0 +1,289 @@
+// The evaluator: a pure function of (compiled policy, tool call, context) -> decision with the rule that decided.
+// Order as the reference: tools.deny -> requireApproval -> files -> domains -> tools.allow. Data flow is a separate
+// step (flowCheck) because it depends on what the session has already read.
+import type { CompiledPolicy } from './compile.ts';
+import { toolNameMatches, toolPatternMatches, type ToolPattern } from './patterns.ts';
+import { firstMatch, resolvePath, viewPath, type PathView } from './paths.ts';
+import { checkHost, hostOf, hostOfAddress } from './domains.ts';
+import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
+import { analyzeShell, commandMatches, type ShellAnalysis } from './shell.ts';
+
+export type Verdict = 'allow' | 'deny' | 'ask';
+
+export interface Decision {
+  readonly decision: Verdict;
+  readonly reason: string;
+  /** The policy entry that decided, when one did. */
+  readonly rule?: string;
+}
+
+export interface EvalContext {
+  /** Project root: absolute, symlinks resolved. */
+  readonly root: string;
+  /** Directory relative paths and Bash commands are resolved against (defaults to the root). */
+  readonly cwd?: string;
+  /** Resolves symbolic links of an absolute path (null when it does not exist). Supplied by the caller: no I/O here. */
+  readonly realpath?: (abs: string) => string | null;
+}
+
+export interface ToolCall {
+  /** Claude Code tool name (`Bash`, `Read`, ...). */
+  readonly tool: string;
+  readonly input: unknown;
+}
+
+const FILE_TOOLS = new Set(['Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'NotebookRead', 'Glob', 'Grep']);
+const WRITE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+const READ_ONLY_ADMITS = new Set(['Read', 'NotebookRead', 'Glob', 'Grep']);
+
+function field(input: unknown, name: string): unknown {
+  return input !== null && typeof input === 'object' && !Array.isArray(input) ? (input as Record<string, unknown>)[name] : undefined;
+}
+
+function str(input: unknown, name: string): string {
+  const v = field(input, name);
+  return typeof v === 'string' ? v : '';
+}
+
+/** The string `Tool:glob` patterns are matched against (the reference's "input for matching"). */
+export function subjectOf(tool: string, input: unknown): string {
+  switch (tool) {
+    case 'Bash':
+      return str(input, 'command');
+    case 'Read':
+    case 'Write':
+    case 'Edit':
+    case 'MultiEdit':
+      return str(input, 'file_path');
+    case 'NotebookEdit':
+    case 'NotebookRead':
+      return str(input, 'notebook_path');
+    case 'Glob':
+      return str(input, 'path') || str(input, 'pattern');
+    case 'Grep':
+      return str(input, 'pattern');
+    case 'Task':
+      return str(input, 'prompt');
+    case 'WebFetch':
+      return str(input, 'url');
+    case 'WebSearch':
+      return str(input, 'query');
+    default:
+      return '';
+  }
+}
+
+const allow: Decision = { decision: 'allow', reason: '' };
+const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', reason, rule });
+
+/** Lazily analysed Bash command, shared by every step of one evaluation. */
+class BashView {
+  private analysis: ShellAnalysis | null = null;
+  constructor(readonly command: string) {}
+  get(): ShellAnalysis {
+    return (this.analysis ??= analyzeShell(this.command));
+  }
+}
+
+/** A Bash deny/approval rule matches if the whole command or ANY command it can run matches. */
+function bashRuleHit(p: ToolPattern, bash: BashView): string | null {
+  if (p.subject === null) return bash.command;
+  if (p.subject.matches(bash.command.trim())) return bash.command;
+  for (const c of bash.get().commands) if (commandMatches(p.subject.matches, p.source, c)) return c.text;
+  return null;
+}
+
+function ruleHit(p: ToolPattern, call: ToolCall, subject: string, bash: BashView | null): string | null {
+  if (!toolNameMatches(p, call.tool, true)) return null;
+  if (bash) return bashRuleHit(p, bash);
+  if (p.subject === null || p.subject.matches(subject)) return subject;
+  return null;
+}
+
+export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext): Decision {
+  const { tool, input } = call;
+  const subject = subjectOf(tool, input);
+  const isBash = tool === 'Bash';
+  if (isBash && typeof field(input, 'command') !== 'string' && policy.tools) {
+    return deny('Bash input has no command string');
+  }
+  const bash = isBash ? new BashView(subject) : null;
+
+  // 1. tools.deny, then what the strict Bash analysis cannot see through.
+  if (policy.tools) {
+    for (const p of policy.tools.deny) {
+      const hit = ruleHit(p, call, subject, bash);
+      if (hit === null) continue;
+      const found = bash && hit !== subject ? ` (found: '${hit}')` : '';
+      return deny(`Tool '${tool}' matches deny pattern '${p.source}'${found}`, p.source);
+    }
+    if (bash && policy.hasBashDenyRules) {
+      const u = bash.get().unresolvable[0];
+      if (u) return deny(`Bash command uses ${u.construct} (${u.detail}), which deny rules cannot be checked against`, `unresolvable:${u.construct}`);
+    }
+    // 2. requireApproval
+    for (const p of policy.tools.ask) {
+      if (ruleHit(p, call, subject, bash) !== null) {
+        return { decision: 'ask', reason: `Tool '${tool}' requires approval (matches '${p.source}')`, rule: p.source };
+      }
+    }
+  }
+
+  // 3. files
+  if (policy.files) {
+    if (FILE_TOOLS.has(tool)) {
+      const d = checkFileTool(policy, call, ctx);
+      if (d) return d;
+    } else if (bash && (policy.files.deny.length > 0 || policy.files.readOnly.length > 0)) {
+      const d = checkBashFiles(policy, bash.get(), ctx);
+      if (d) return d;
+    }
+  }
+
+  // 4. domains
+  if (policy.domains) {
+    if (tool === 'WebFetch') {
+      const url = field(input, 'url');
+      const raw = typeof url === 'string' ? url : '';
+      const v = checkHost(policy.domains, hostOf(raw), raw);
+      if (!v.ok) return deny(v.reason, v.rule);
+    } else if (bash) {
+      for (const t of bash.get().network) {
+        const v = checkHost(policy.domains, hostOfAddress(t.target), t.target);
+        if (!v.ok) return deny(`${v.reason} (${t.command} ${t.target})`, v.rule);
+      }
+    }
+  }
+
+  // 5. tools.allow
+  if (policy.tools?.allow) {
+    const patterns = policy.tools.allow;
+    if (!bash) {
+      const p = patterns.find((q) => toolPatternMatches(q, tool, subject));
+      return p ? allow : deny(`Tool '${tool}' not in allow list`);
+    }
+    const relevant = patterns.filter((q) => toolNameMatches(q, 'Bash'));
+    if (relevant.some((q) => q.subject === null)) return allow;
+    if (relevant.length === 0) return deny(`Tool '${tool}' not in allow list`);
+    const a = bash.get();
+    if (a.unresolvable.length > 0) {
+      const u = a.unresolvable[0];
+      return deny(`Bash command uses ${u.construct} (${u.detail}); an allow list of commands cannot vouch for it`);
+    }
+    const commands = a.commands.length > 0 ? a.commands.map((c) => c.text) : [subject.trim()];
+    for (const text of commands) {
+      if (!relevant.some((q) => q.subject!.matches(text))) {
+        return deny(`Bash command '${text}' is not in the allow list`);
+      }
+    }
+  }
+  return allow;
+}
+
+function pathViews(p: string, ctx: EvalContext): PathView[] {
+  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+  const views = [viewPath(abs, ctx.root)];
+  const real = ctx.realpath?.(abs);
+  if (real && real !== abs) views.push(viewPath(real, ctx.root));
+  return views;
+}
+
+function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext): Decision | null {
+  const files = policy.files!;
+  const { tool, input } = call;
+  const isSearch = tool === 'Glob' || tool === 'Grep';
+  const key = tool === 'NotebookEdit' || tool === 'NotebookRead' ? 'notebook_path' : isSearch ? 'path' : 'file_path';
+  const raw = field(input, key);
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || (raw !== undefined && raw !== null && typeof raw !== 'string')) {
+    return deny(`failed to parse file tool input: ${key} must be a string`);
+  }
+  const p = typeof raw === 'string' ? raw : '';
+  if (p === '') {
+    if (isSearch) return null; // a search of the working directory
+    return files.allow || files.deny.length > 0 || files.readOnly.length > 0 ? deny(`${tool} needs a ${key}`) : null;
+  }
+  const views = pathViews(p, ctx);
+  const shown = views[0].abs;
+  const denied = firstMatch(files.deny, views, 'deny');
+  if (denied) return deny(`File '${shown}' matches deny pattern '${denied.source}'`, denied.source);
+  if (isSearch) {
+    const children = views.map((v) => viewPath(`${v.abs}/aflock-probe-child`, ctx.root));
+    const inner = firstMatch(files.deny, children, 'deny');
+    if (inner) return deny(`Directory '${shown}' contains denied files (matches '${inner.source}')`, inner.source);
+  }
+  if (WRITE_TOOLS.has(tool)) {
+    const ro = firstMatch(files.readOnly, views, 'deny');
+    if (ro) return deny(`File '${shown}' is read-only (matches '${ro.source}')`, ro.source);
+  }
+  if (files.allow) {
+    // Every view (the path as written and the file it resolves to) must be allowed.
+    const admitted = (v: PathView): boolean => {
+      if (firstMatch(files.allow!, [v], 'allow')) return true;
+      if (READ_ONLY_ADMITS.has(tool) && firstMatch(files.readOnly, [v], 'allow')) return true;
+      if (isSearch) {
+        if (v.rel === '.') return true;
+        return firstMatch(files.allow!, [viewPath(`${v.abs}/aflock-probe-child`, ctx.root)], 'allow') !== undefined;
+      }
+      return false;
+    };
+    const refused = views.find((v) => !admitted(v));
+    if (refused) return deny(`File '${refused.abs}' not in allow list`);
+  }
+  return null;
+}
+
+const IGNORED_PATHS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '-']);
+
+function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
+  const files = policy.files!;
+  for (const f of a.files) {
+    if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
+    const views = pathViews(f.path, ctx);
+    const denied = firstMatch(files.deny, views, 'deny');
+    if (denied) return deny(`Bash command accesses file '${f.path}' matching deny pattern '${denied.source}'`, denied.source);
+    if (f.mode === 'write') {
+      const ro = firstMatch(files.readOnly, views, 'deny');
+      if (ro) return deny(`Bash command writes read-only file '${f.path}' (matches '${ro.source}')`, ro.source);
+    }
+  }
+  return null;
+}
+
+/** What data flow says about an allowed call: refuse it, and/or the labels it adds to the session. */
+export interface FlowResult {
+  readonly denied?: { reason: string; rule: string };
+  readonly newLabels: { label: string; source: string }[];
+}
+
+export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: ReadonlySet<string>, ctx: EvalContext): FlowResult {
+  const df = policy.dataFlow;
+  if (!df) return { newLabels: [] };
+  const { tool, input } = call;
+  const subject = subjectOf(tool, input);
+  const role = flowRole(tool);
+  const views = [{ tool, subject }];
+  const newLabels: { label: string; source: string }[] = [];
+  if (tool === 'Bash') {
+    const a = analyzeShell(subject);
+    for (const c of a.commands) views.push({ tool, subject: c.text });
+    // Files a command reads are sources, as if read with Read.
+    for (const f of a.files) {
+      if (f.mode !== 'read') continue;
+      const abs = resolvePath(f.path, ctx.cwd ?? ctx.root);
+      for (const label of labelsFor(df, [{ tool: 'Read', subject: abs }])) newLabels.push({ label, source: `Bash:${abs}` });
+    }
+  }
+  const labels = labelsFor(df, views);
+  if (role.source) for (const label of labels) if (tool !== 'Bash') newLabels.push({ label, source: `${tool}:${subject}` });
+  if (role.sink && labels.length > 0) {
+    const effective = new Set(held);
+    for (const l of newLabels) effective.add(l.label);
+    const rule = violatedRule(df, effective, labels);
+    if (rule) {
+      const sinkLabel = rule.sink === '*' ? labels[0] : rule.sink;
+      const reason = rule.message ?? `Data flow violation: ${rule.source} data cannot be written to ${sinkLabel} destination (${tool}:${subject})`;
+      return { denied: { reason, rule: rule.text }, newLabels: [] };
+    }
+  }
+  return { newLabels: newLabels.filter((l) => !held.has(l.label)) };
+}

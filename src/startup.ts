@@ -1,0 +1,69 @@
+// Builds the shared server context: policy, session, keys, audit trail, identity. Transport-independent.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ServerContext } from './context.ts';
+import type { LoadedPolicy } from './policy/load.ts';
+import { Session } from './session.ts';
+import { TokenAuthority } from './auth/tokens.ts';
+import { AuthGate } from './auth/gate.ts';
+import { AuditTrail } from './audit/trail.ts';
+import { IdentityProvider } from './identity.ts';
+import { log } from './log.ts';
+
+export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AFLOCK_HOME) return env.AFLOCK_HOME;
+  let home: string | undefined;
+  try {
+    home = homedir();
+  } catch {
+    home = env.HOME;
+  }
+  return join(home || '.', '.aflock');
+}
+
+export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean }): Promise<ServerContext> {
+  const session = new Session();
+  const tokens = await TokenAuthority.create(session.id, opts.policy.digest);
+  let trail: AuditTrail | null = null;
+  let trailError: string | undefined;
+  try {
+    trail = AuditTrail.open({ home: aflockHome(), sessionId: session.id });
+  } catch (e) {
+    trailError = (e as Error).message;
+    log(`audit trail unavailable: ${trailError}; guarded tools will refuse every call`);
+  }
+  return {
+    policy: opts.policy,
+    session,
+    tokens,
+    gate: new AuthGate(tokens, opts.requireToken),
+    trail,
+    trailError,
+    identity: new IdentityProvider({ modelFlag: opts.modelFlag, policyDigest: opts.policy.digest }),
+    transport: opts.transport,
+    inflight: { count: 0, idle: [] },
+    children: new Set(),
+  };
+}
+
+/** Resolves when no tool call is in flight, or after `ms` at the latest. */
+export function drained(ctx: ServerContext, ms: number): Promise<void> {
+  if (ctx.inflight.count === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    ctx.inflight.idle.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export function killChildren(ctx: ServerContext): void {
+  for (const child of ctx.children) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+}

@@ -1,0 +1,134 @@
+// `bash`: runs `bash -c` for real, inside the project root, with a timeout and a cap on what it returns.
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerContext } from '../context.ts';
+import { isInside, resolvePath } from '../policy/paths.ts';
+import { guarded, realpathOrNull } from './guard.ts';
+import { errorResult, jsonResult, PREFIX } from './result.ts';
+import { runStepAttestation } from './step.ts';
+
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const MAX_TIMEOUT_SECONDS = 600;
+/** Combined stdout+stderr returned to the agent; the rest is counted and dropped. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
+
+export interface BashArgs {
+  command: string;
+  timeout?: number;
+  workdir?: string;
+  attest?: boolean;
+  step?: string;
+  reason?: string;
+  _token?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  output: string;
+  error?: string;
+  truncated?: boolean;
+  durationMs: number;
+}
+
+/** Environment for commands: ours, minus what would let a command take over the server's own credentials. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.AFLOCK_BOOTSTRAP_SECRET_FILE;
+  delete env.AFLOCK_BOOTSTRAP_SECRET;
+  return env;
+}
+
+export function runCommand(ctx: ServerContext, command: string, cwd: string, timeoutSeconds: number): Promise<RunResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', command], {
+      cwd,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'], // never our stdin: it is the MCP channel
+      detached: true, // own process group, so a timeout kills the command's children too
+    });
+    ctx.children.add(child);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let dropped = 0;
+    const take = (d: Buffer) => {
+      if (size >= MAX_OUTPUT_BYTES) {
+        dropped += d.length;
+        return;
+      }
+      const part = d.subarray(0, MAX_OUTPUT_BYTES - size);
+      chunks.push(part);
+      size += part.length;
+      dropped += d.length - part.length;
+    };
+    child.stdout!.on('data', take);
+    child.stderr!.on('data', take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutSeconds * 1000);
+    let spawnError: Error | null = null;
+    child.on('error', (e) => {
+      spawnError = e;
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      ctx.children.delete(child);
+      let output = Buffer.concat(chunks).toString('utf8').trim();
+      if (dropped > 0) output += `\n[aflock: output truncated, ${dropped} more bytes dropped]`;
+      const result: RunResult = { exitCode: code ?? -1, output, durationMs: Math.round(performance.now() - started) };
+      if (spawnError) result.error = `could not start bash: ${(spawnError as Error).message}`;
+      else if (timedOut) result.error = `timed out after ${timeoutSeconds}s (process group killed)`;
+      else if (signal) result.error = `killed by ${signal}`;
+      else if (code !== 0) result.error = `exit status ${code}`;
+      if (dropped > 0) result.truncated = true;
+      resolve(result);
+    });
+  });
+}
+
+/** Resolves `workdir` against the project root; it must exist, be a directory and stay inside the root. */
+export function resolveWorkdir(ctx: ServerContext, workdir: string | undefined): { ok: true; dir: string } | { ok: false; reason: string } {
+  const root = ctx.policy.root;
+  if (!workdir) return { ok: true, dir: root };
+  const abs = resolvePath(workdir, root);
+  const real = realpathOrNull(abs);
+  if (!real) return { ok: false, reason: `workdir '${workdir}' does not exist` };
+  if (!isInside(real, root)) return { ok: false, reason: `workdir '${workdir}' is outside the project root ${root}` };
+  try {
+    if (!statSync(real).isDirectory()) return { ok: false, reason: `workdir '${workdir}' is not a directory` };
+  } catch {
+    return { ok: false, reason: `workdir '${workdir}' cannot be read` };
+  }
+  return { ok: true, dir: real };
+}
+
+export async function bashTool(ctx: ServerContext, args: BashArgs): Promise<CallToolResult> {
+  if (args.attest && !args.step) return errorResult('step parameter is required when attest=true');
+  if (args.step !== undefined && args.step !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(args.step)) {
+    return errorResult("step name must use letters, digits, '.', '_' and '-' (no path separators or '..')");
+  }
+  if (args.command.trim() === '') return errorResult('command is empty');
+  if (args.command.includes('\0')) return errorResult('command contains a NUL byte');
+  const timeout = args.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+  if (!(timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS)) return errorResult(`timeout must be between 0 and ${MAX_TIMEOUT_SECONDS} seconds`);
+  const wd = resolveWorkdir(ctx, args.workdir);
+  if (!wd.ok) return errorResult(`${PREFIX.policy} ${wd.reason}`);
+  const input = {
+    command: args.command,
+    ...(args.workdir ? { workdir: args.workdir } : {}),
+    ...(args.attest ? { attest: true, step: args.step } : {}),
+    ...(args.reason ? { reason: args.reason } : {}),
+  };
+  return guarded(ctx, { tool: 'Bash', input, token: args._token, cwd: wd.dir }, async () => {
+    const r = await runCommand(ctx, args.command, wd.dir, timeout);
+    if (args.attest && args.step) return runStepAttestation(ctx, args.step, args.command, wd.dir, r);
+    return jsonResult({ exitCode: r.exitCode, output: r.output, ...(r.error ? { error: r.error } : {}), ...(r.truncated ? { truncated: true } : {}) }, true);
+  });
+}

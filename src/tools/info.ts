@@ -1,0 +1,62 @@
+// The unguarded tools: they reveal nothing a caller could not learn from the policy file and change nothing,
+// except that an allowed check of a read of classified data taints the session (check_tool is how hosts gate
+// their native tools, and an allowed read is followed by the read).
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerContext } from '../context.ts';
+import { evaluateCall, flowCheck } from '../policy/evaluate.ts';
+import { normalizeLimit, type Limits } from '../policy/schema.ts';
+import { evalContext } from './guard.ts';
+import { jsonResult } from './result.ts';
+
+export function normalizedLimits(limits: Limits | undefined): Record<string, { value: number; enforcement: string }> | undefined {
+  if (!limits) return undefined;
+  const out: Record<string, { value: number; enforcement: string }> = {};
+  for (const [k, v] of Object.entries(limits)) if (v !== undefined) out[k] = normalizeLimit(v);
+  return out;
+}
+
+export async function getIdentityTool(ctx: ServerContext): Promise<CallToolResult> {
+  const id = await ctx.identity.get();
+  return jsonResult({ ...id } as Record<string, unknown>);
+}
+
+export function getPolicyTool(ctx: ServerContext): CallToolResult {
+  const p = ctx.policy;
+  return jsonResult({
+    name: p.name,
+    source: p.path ?? 'embedded default policy',
+    digest: p.digest,
+    projectRoot: p.root,
+    policy: { ...p.policy, ...(p.policy.limits ? { limits: normalizedLimits(p.policy.limits) } : {}) },
+  });
+}
+
+export function checkToolTool(ctx: ServerContext, args: { tool_name: string; tool_input?: Record<string, unknown> | null }): CallToolResult {
+  const call = { tool: args.tool_name, input: args.tool_input ?? null };
+  const ec = evalContext(ctx);
+  let d = evaluateCall(ctx.policy.compiled, call, ec);
+  if (d.decision === 'allow') {
+    const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
+    if (flow.denied) d = { decision: 'deny', reason: `DataFlow policy denied: ${flow.denied.reason}`, rule: flow.denied.rule };
+    else ctx.session.addLabels(flow.newLabels);
+  }
+  return jsonResult({ allowed: d.decision === 'allow', decision: d.decision, reason: d.reason, ...(d.rule ? { rule: d.rule } : {}) }, true);
+}
+
+export function getSessionTool(ctx: ServerContext): CallToolResult {
+  const s = ctx.session;
+  return jsonResult({
+    sessionId: s.id,
+    startedAt: s.startedAt.toISOString(),
+    policyName: ctx.policy.name,
+    policyDigest: ctx.policy.digest,
+    transport: ctx.transport,
+    tokenIssued: ctx.gate.tokenIssued,
+    requireToken: ctx.gate.requireToken,
+    auditDir: ctx.trail?.dir ?? null,
+    ...(ctx.trailError ? { auditError: ctx.trailError } : {}),
+    metrics: s.metrics(),
+    materials: s.materials,
+    recentActions: s.recentActions(),
+  });
+}

@@ -1,0 +1,45 @@
+// stdio: the parent that spawned us owns our stdin/stdout and is the one client. The SDK's stdio transport does not
+// notice stdin closing, so we do: on EOF or SIGTERM/SIGINT we let calls in flight answer, then exit 0.
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { LoadedPolicy } from '../policy/load.ts';
+import { buildServer } from '../server.ts';
+import { createContext, drained, killChildren } from '../startup.ts';
+import { issueSessionToken } from '../tools/token.ts';
+import { log } from '../log.ts';
+
+/** How long shutdown waits for calls in flight before it kills their commands. */
+const DRAIN_MS = 2000;
+
+export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean }): Promise<number> {
+  const ctx = await createContext({ ...opts, transport: 'stdio' });
+  let experimental: Record<string, object> | undefined;
+  if (opts.requireToken) {
+    // Option C: the parent receives the session token in the initialize result, so no call ever runs without one.
+    const { token } = await issueSessionToken(ctx);
+    experimental = { aflock: { token, sessionId: ctx.session.id } };
+  }
+  const server = buildServer(ctx, { experimental });
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  const p = opts.policy;
+  log(`serving on stdio, session ${ctx.session.id}, policy ${p.path ?? 'embedded default'} (root ${p.root})${ctx.trail ? `, trail ${ctx.trail.dir}` : ''}`);
+
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const shutdown = async (why: string) => {
+      if (closing) return;
+      closing = true;
+      await drained(ctx, DRAIN_MS);
+      killChildren(ctx);
+      await new Promise<void>((r) => setImmediate(r)); // let the last responses reach the transport
+      await new Promise<void>((r) => process.stdout.write('', () => r()));
+      await server.close().catch(() => undefined);
+      log(`shutting down (${why})`);
+      resolve(0);
+    };
+    process.stdin.on('end', () => void shutdown('stdin closed'));
+    process.stdin.on('close', () => void shutdown('stdin closed'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+}
