@@ -120,14 +120,20 @@ export function spiffeIdFor(model: string, version: string, hash: string): strin
  */
 export class IdentityProvider {
   private readonly ready: Promise<Identity>;
+  private resolved: Identity | null = null;
 
   constructor(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }) {
     this.ready = this.discover(opts);
-    this.ready.catch(() => undefined);
+    this.ready.then((id) => (this.resolved = id), () => undefined);
   }
 
   get(): Promise<Identity> {
     return this.ready;
+  }
+
+  /** The identity if discovery has finished, without waiting (the per-call path must not wait on hashing). */
+  peek(): Identity | null {
+    return this.resolved;
   }
 
   private async discover(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }): Promise<Identity> {

@@ -66,9 +66,11 @@ export async function guarded(
   act: (approved: Approved) => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   const toolUseId = randomUUID();
-  const record = async (decision: 'allow' | 'deny' | 'ask', reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
+  /** Writes the decision to the session and the signed trail; throws only if the trail cannot be written. */
+  const record = (decision: 'allow' | 'deny' | 'ask', reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
     ctx.session.recordAction(req.tool, decision, reason || undefined);
     if (!ctx.trail) return;
+    const id = ctx.identity.peek();
     ctx.trail.recordAction({
       tool: req.tool,
       toolUseId,
@@ -76,17 +78,23 @@ export async function guarded(
       decision,
       rule,
       reason,
-      identity: await ctx.identity.get().catch(() => undefined),
+      identity: id ? { identityHash: id.identityHash, spiffeId: id.spiffeId, model: id.model, modelSource: id.modelSource, environment: id.environment.type, parentPid: id.parent?.pid, parentExe: id.parent?.exe, parentExeSha256: id.parent?.exeSha256 } : { pending: true, parentPid: process.ppid },
       metrics: ctx.session.metrics(),
       ...(claims && tokenHash ? { token: { jti: claims.jti, sha256: tokenHash } } : {}),
     });
   };
+  /** A refusal stands even if the trail fails; the failure is logged. */
+  const refuse = (text: string, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string, verdict: 'deny' | 'ask' = 'deny') => {
+    try {
+      record(verdict, reason, rule, claims, tokenHash);
+    } catch (e) {
+      log(`could not record a refusal in the audit trail: ${(e as Error).message}`);
+    }
+    return errorResult(text);
+  };
 
   const auth = await ctx.gate.authorize(req.tool, req.token);
-  if (!auth.ok) {
-    await record('deny', `authorization: ${auth.reason}`, 'auth', null);
-    return errorResult(`${PREFIX.auth} ${auth.reason}`);
-  }
+  if (!auth.ok) return refuse(`${PREFIX.auth} ${auth.reason}`, `authorization: ${auth.reason}`, 'auth', null);
   if (!ctx.trail) {
     ctx.session.recordAction(req.tool, 'deny', 'audit trail unavailable');
     return errorResult(`${PREFIX.policy} the audit trail is unavailable (${ctx.trailError ?? 'unknown error'}), so no guarded call can run; fix AFLOCK_HOME and restart`);
@@ -95,28 +103,18 @@ export async function guarded(
   const ec = evalContext(ctx, req.cwd);
   let decision = evaluateCall(ctx.policy.compiled, call, ec);
   if (decision.decision === 'allow' && auth.claims) decision = scopeDecision(ctx, auth.claims, call, ec) ?? decision;
-  if (decision.decision === 'deny') {
-    await record('deny', decision.reason, decision.rule, auth.claims, auth.tokenHash);
-    return errorResult(`${PREFIX.policy} ${decision.reason}`);
-  }
-  if (decision.decision === 'ask') {
-    await record('ask', decision.reason, decision.rule, auth.claims, auth.tokenHash);
-    return errorResult(`${PREFIX.approval} ${decision.reason}`);
-  }
+  if (decision.decision === 'deny') return refuse(`${PREFIX.policy} ${decision.reason}`, decision.reason, decision.rule, auth.claims, auth.tokenHash);
+  if (decision.decision === 'ask') return refuse(`${PREFIX.approval} ${decision.reason}`, decision.reason, decision.rule, auth.claims, auth.tokenHash, 'ask');
   const confined = req.confine?.();
-  if (confined) {
-    await record('deny', confined, 'confinement', auth.claims, auth.tokenHash);
-    return errorResult(`${PREFIX.policy} ${confined}`);
-  }
+  if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', auth.claims, auth.tokenHash);
   const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
   if (flow.denied) {
     log(`blocked data flow (${flow.denied.rule}) on ${req.tool}`);
-    await record('deny', flow.denied.reason, `dataFlow:${flow.denied.rule}`, auth.claims, auth.tokenHash);
-    return errorResult(`${PREFIX.dataFlow} ${flow.denied.reason}`);
+    return refuse(`${PREFIX.dataFlow} ${flow.denied.reason}`, flow.denied.reason, `dataFlow:${flow.denied.rule}`, auth.claims, auth.tokenHash);
   }
   ctx.session.addLabels(flow.newLabels);
   try {
-    await record('allow', decision.reason, decision.rule, auth.claims, auth.tokenHash);
+    record('allow', decision.reason, decision.rule, auth.claims, auth.tokenHash);
   } catch (e) {
     // A decision we cannot record is a decision we do not act on.
     return errorResult(`${PREFIX.policy} could not write the audit trail (${(e as Error).message}); the call was not run`);

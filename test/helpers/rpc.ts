@@ -1,0 +1,127 @@
+// A small JSON-RPC client over a spawned server's stdin/stdout pipes, with a timeout on every request
+// (uvu has none). Used by the smoke and conformance suites; the SDK client is exercised separately.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BUNDLE = resolve('dist/aflock-mcp.cjs');
+
+/** How to start the server under test: AFLOCK_SERVER_CMD="deno run --no-prompt -A dist/aflock-mcp.mjs" switches legs. */
+export function serverCommand(): string[] {
+  const custom = process.env.AFLOCK_SERVER_CMD;
+  return custom ? custom.split(' ').filter(Boolean) : [process.execPath, BUNDLE];
+}
+
+export function tempDir(prefix = 'aflock-test-'): string {
+  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+}
+
+export interface ToolResult {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: Record<string, unknown>;
+}
+
+export class RpcServer {
+  readonly child: ChildProcessWithoutNullStreams;
+  stderr = '';
+  private buf = '';
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  readonly exited: Promise<number | null>;
+  readonly notifications: any[] = [];
+  onRequest?: (msg: any) => any;
+
+  constructor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; command?: string[] } = {}) {
+    const [cmd, ...pre] = opts.command ?? serverCommand();
+    this.child = spawn(cmd, [...pre, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d) => (this.stderr += d));
+    this.child.stdout.on('data', (d) => this.onData(String(d)));
+    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    this.child.stdin.on('error', () => undefined);
+  }
+
+  private onData(chunk: string) {
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const msg = JSON.parse(line);
+      if (msg.id !== undefined && msg.method && this.onRequest) {
+        Promise.resolve(this.onRequest(msg)).then((result) => this.send({ jsonrpc: '2.0', id: msg.id, result }));
+        continue;
+      }
+      if (msg.id === undefined) {
+        this.notifications.push(msg);
+        continue;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) continue;
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { rpc: msg.error }));
+      else p.resolve(msg.result);
+    }
+  }
+
+  send(msg: unknown) {
+    this.child.stdin.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  request(method: string, params: unknown = {}, timeoutMs = 10000): Promise<any> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method} timed out after ${timeoutMs} ms; stderr: ${this.stderr}`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  async initialize(capabilities: Record<string, unknown> = {}): Promise<any> {
+    const r = await this.request('initialize', { protocolVersion: '2025-06-18', capabilities, clientInfo: { name: 'aflock-test', version: '1' } });
+    this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return r;
+  }
+
+  call(name: string, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<ToolResult> {
+    return this.request('tools/call', { name, arguments: args }, timeoutMs);
+  }
+
+  /** Closes stdin and waits for exit. */
+  async close(): Promise<number | null> {
+    this.child.stdin.end();
+    return this.exited;
+  }
+
+  kill() {
+    this.child.kill('SIGKILL');
+  }
+}
+
+export function text(r: ToolResult): string {
+  return r.content.map((c) => c.text).join('');
+}
+
+export function json(r: ToolResult): any {
+  return JSON.parse(text(r));
+}
+
+/** Runs the CLI to completion: exit code, stdout, stderr. */
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [cmd, ...pre] = serverCommand();
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, [...pre, ...args], { cwd: opts.cwd, env: opts.env ?? process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}

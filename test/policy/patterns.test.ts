@@ -1,0 +1,94 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileGlob, compileToolPattern, GlobError, toolPatternMatches } from '../../src/policy/patterns.ts';
+import { compilePathRule, pathRuleMatches, viewPath } from '../../src/policy/paths.ts';
+import { hostOf, checkHost, compileDomainRules } from '../../src/policy/domains.ts';
+
+test('text globs: * crosses /, classes, braces, escapes', () => {
+  const g = (p: string, s: string) => compileGlob(p, 'text').matches(s);
+  assert.ok(g('curl*', 'curl https://evil.com/x'));
+  assert.ok(g('*rm *', 'sudo rm -rf x'));
+  assert.not.ok(g('rm', 'format disk'));
+  assert.ok(g('git {push,pull}*', 'git pull origin'));
+  assert.not.ok(g('git {push,pull}*', 'git status'));
+  assert.ok(g('[a-c]at', 'bat'));
+  assert.not.ok(g('[!a-c]at', 'bat'));
+  assert.ok(g('a\\*b', 'a*b'));
+  assert.not.ok(g('a\\*b', 'axb'));
+  assert.ok(g('git log|cat /etc/shadow', 'git log|cat /etc/shadow'), '| is literal');
+  assert.not.ok(g('rm tmp.bak', 'rm tmpXbak'), '. is literal');
+  assert.ok(g('**curl**', 'x curl y'));
+});
+
+test('path globs: * stops at /, ** needs its slashes, leading **/ may be empty', () => {
+  const g = (p: string, s: string) => compileGlob(p, 'path').matches(s);
+  assert.ok(g('src/**', 'src/a/b.go'));
+  assert.not.ok(g('src/*', 'src/a/b.go'));
+  assert.ok(g('**/.env', '.env'));
+  assert.ok(g('**/.env', 'a/b/.env'));
+  assert.not.ok(g('src/**/test/**/*.go', 'src/test/foo.go'));
+  assert.ok(g('src/**/test/**/*.go', 'src/pkg/test/unit/foo.go'));
+  assert.not.ok(g('?.go', 'ab.go'));
+  assert.not.ok(g('a?c', 'a/c'));
+});
+
+test('malformed globs are errors, never silent non-matches', () => {
+  for (const p of ['[', '[z-a]', 'a{b', 'a}b', 'x\\', '[]']) {
+    assert.throws(() => compileGlob(p, 'text'), (e: unknown) => e instanceof GlobError, p);
+  }
+  assert.throws(() => compileToolPattern(':x'));
+});
+
+test('matching stays linear on adversarial input', () => {
+  const g = compileGlob('*a*a*a*a*a*a*b', 'text');
+  const big = 'a'.repeat(100_000);
+  const t0 = performance.now();
+  assert.not.ok(g.matches(big));
+  assert.ok(performance.now() - t0 < 2000);
+});
+
+test('tool patterns split at the first colon; deny-side folds case', () => {
+  const p = compileToolPattern('WebFetch:https://x:8080/*');
+  assert.ok(toolPatternMatches(p, 'WebFetch', 'https://x:8080/a'));
+  const bash = compileToolPattern('Bash');
+  assert.not.ok(toolPatternMatches(bash, 'bash', ''));
+  assert.ok(toolPatternMatches(bash, 'bash', '', true));
+  assert.ok(toolPatternMatches(compileToolPattern('mcp__slack:*'), 'mcp__slack', ''));
+});
+
+test('path rules: bare names, relative, anywhere, absolute', () => {
+  const root = '/p';
+  const m = (rule: string, abs: string, side: 'deny' | 'allow') => pathRuleMatches(compilePathRule(rule), viewPath(abs, root), side);
+  assert.ok(m('*.md', '/p/docs/a.md', 'allow'));
+  assert.not.ok(m('*.md', '/etc/notes.md', 'allow'), 'a bare allow never reaches outside the root');
+  assert.ok(m('*.md', '/etc/notes.md', 'deny'), 'a bare deny applies anywhere');
+  assert.ok(m('credentials.json', '/opt/app/credentials.json', 'deny'));
+  assert.ok(m('src/**', '/p/src/a/b', 'allow'));
+  assert.not.ok(m('src/**', '/q/src/a', 'allow'));
+  assert.ok(m('**/*', '/Users/test/src', 'allow'));
+  assert.ok(m('/etc/**', '/etc/shadow', 'deny'));
+  assert.not.ok(m('/etc/**', '/etc', 'deny'));
+});
+
+test('hosts come from the URL parser', () => {
+  const h = (u: string) => { const r = hostOf(u); return r.ok ? r.host : null; };
+  assert.is(h('https://evil.com#.example.com'), 'evil.com');
+  assert.is(h('https://evil.com?x=.example.com'), 'evil.com');
+  assert.is(h('https://Evil.Com./x'), 'evil.com');
+  assert.is(h('https://user:pass@evil.com/x'), 'evil.com');
+  assert.is(h('//evil.com/x'), 'evil.com');
+  assert.is(h('https://ev%69l.com/'), 'evil.com');
+  assert.is(h('https://[::1]:8080/'), '::1');
+  assert.is(h('https:\\\\evil.com\\x'), 'evil.com');
+  assert.is(h('evil.com/path'), 'evil.com');
+  assert.is(h('localhost:8080/x'), 'localhost');
+  assert.is(h(''), null);
+  assert.is(h('https://'), null);
+  const rules = compileDomainRules(['*.example.com'], ['bad.example.com']);
+  assert.ok(checkHost(rules, hostOf('https://a.b.example.com/'), '').ok);
+  assert.not.ok(checkHost(rules, hostOf('https://example.com/'), '').ok);
+  assert.not.ok(checkHost(rules, hostOf('ftp://a.example.com/'), '').ok);
+  assert.not.ok(checkHost(rules, hostOf('https://bad.example.com/'), '').ok);
+});
+
+test.run();
