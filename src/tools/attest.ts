@@ -1,7 +1,7 @@
 // `sign_attestation`: signs an agent-supplied in-toto statement with the session's key, gated by the policy like any
 // guarded tool (the reference signed anything for anyone). Predicate types in the server's own namespace are
 // refused: only the server writes action and step records, so an agent cannot forge them.
-import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../audit/json.ts';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { guarded } from './guard.ts';
@@ -16,14 +16,6 @@ export interface SignArgs {
   _token?: string;
 }
 
-/** JSON with object keys sorted, so the same predicate always digests the same. */
-function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-}
-
 export async function signAttestationTool(ctx: ServerContext, args: SignArgs): Promise<CallToolResult> {
   if (!ctx.trail) return errorResult(`Attestation signing not available: ${ctx.trailError ?? 'the audit trail could not be opened'}`);
   if (args.predicate_type.trim() === '') return errorResult('predicate_type is required');
@@ -36,10 +28,10 @@ export async function signAttestationTool(ctx: ServerContext, args: SignArgs): P
   return guarded(ctx, { tool: 'sign_attestation', input, token: args._token }, async ({ toolUseId }) => {
     const subject = args.subject
       ? [{ name: args.subject.name ?? '', digest: args.subject.digest ?? {} }]
-      : [{ name: `session:${ctx.session.id}/attestation:${toolUseId.slice(0, 8)}`, digest: { sha256: createHash('sha256').update(canonicalJson(args.predicate)).digest('hex') } }];
+      : [{ name: `session:${ctx.session.id}/attestation:${toolUseId.slice(0, 8)}`, digest: { sha256: sha256Hex(canonicalJson(args.predicate)) } }];
     const statement = { _type: 'https://in-toto.io/Statement/v1', subject, predicateType: args.predicate_type, predicate: args.predicate };
     try {
-      const { envelope, envelopePath } = ctx.trail!.signStatement(statement, `attestation-${randomUUID().slice(0, 8)}`);
+      const { envelope, envelopePath } = ctx.trail!.signStatement(statement, 'sign_attestation');
       return jsonResult({ envelope, path: envelopePath } as unknown as Record<string, unknown>);
     } catch (e) {
       return errorResult(`Attestation failed: ${(e as Error).message}`);

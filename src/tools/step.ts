@@ -48,7 +48,7 @@ export function findProducts(dir: string, globs: string[]): string[] {
 
 export async function runStepAttestation(ctx: ServerContext, step: string, command: string, cwd: string, r: RunResult): Promise<CallToolResult> {
   const products = findProducts(cwd, ctx.policy.policy.steps?.[step]?.products ?? []);
-  const statement = buildStepStatement({ step, command, exitCode: r.exitCode, cwd, products, gitHead: await gitHead(cwd) });
+  const statement = buildStepStatement({ step, command, exitCode: r.exitCode, cwd, products, gitHead: await gitHead(cwd), sessionId: ctx.session.id });
   let attestation: string | undefined;
   try {
     attestation = ctx.trail!.signStatement(statement, `step-${step}`).envelopePath;
