@@ -4,6 +4,8 @@ import { resolvePolicy, findPolicyFile, loadPolicyFile, PolicyLoadError, type Lo
 import { policyJsonSchema } from './policy/schema.ts';
 import { VERSION } from './server.ts';
 import { serveStdio } from './transport/stdio.ts';
+import { serveHttp } from './transport/http.ts';
+import { ConfigError } from './auth/bootstrap.ts';
 import { runVerifyCommand } from './audit/verify.ts';
 
 export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.
@@ -11,6 +13,8 @@ export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflo
 Usage:
   aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME]
                                     serve MCP on stdio (spawned by the agent, e.g. Claude Code)
+  aflock-mcp serve --http [--port N] --bootstrap-secret-file PATH [--policy PATH] ...
+                                    serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
   aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
   aflock-mcp schema                 print the JSON Schema of .aflock files
@@ -21,10 +25,16 @@ Options:
                   (default: the working directory; without one, an embedded safe default policy)
   --root DIR      project root for paths (default: the policy's directory)
   --model NAME    the agent's model, recorded as self-reported identity
+  --http          serve Streamable HTTP on 127.0.0.1 instead of stdio; needs a bootstrap secret
+  --port N        HTTP port (default 0: any free port; the URL is printed on stderr)
+  --bootstrap-secret-file PATH
+                  the one-time secret that buys the first token: a 0600 file of ours in a directory only we can
+                  write, >= 32 random bytes (base64url, >= 43 chars); created (and its path printed) if missing
 
 Environment:
   AFLOCK_HOME=DIR          where session trails are written (default ~/.aflock)
   AFLOCK_REQUIRE_TOKEN=1   every guarded call needs a token; it is sent in the initialize result
+  AFLOCK_BOOTSTRAP_SECRET_FILE=PATH   the bootstrap secret file for --http, if the flag is not given
 
 Exit codes: 0 ok, 1 verification failed, 2 usage or configuration error.`;
 
@@ -49,6 +59,12 @@ function loadForServe(policyArg: string | undefined, root: string | undefined): 
   return policy;
 }
 
+function parsePort(arg: string | undefined): number {
+  if (arg === undefined) return 0;
+  if (!/^\d{1,5}$/.test(arg) || Number(arg) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, not '${arg}'`);
+  return Number(arg);
+}
+
 async function serve(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     policy: { type: 'string', short: 'p' },
@@ -57,12 +73,19 @@ async function serve(argv: string[]): Promise<number> {
     http: { type: 'boolean' },
     port: { type: 'string' },
     'bootstrap-secret-file': { type: 'string' },
+    host: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see aflock-mcp --help)`);
   const policy = loadForServe(values.policy as string | undefined, values.root as string | undefined);
   const requireToken = process.env.AFLOCK_REQUIRE_TOKEN === '1';
   if (values.http) {
-    return fail('HTTP mode is not available in this build; use stdio');
+    if (values.host !== undefined && values.host !== '127.0.0.1') throw new UsageError(`HTTP mode binds 127.0.0.1 only; refusing --host ${values.host}`);
+    const port = parsePort(values.port as string | undefined);
+    const secretFile = (values['bootstrap-secret-file'] as string | undefined) || process.env.AFLOCK_BOOTSTRAP_SECRET_FILE || undefined;
+    return serveHttp({ policy, modelFlag: values.model as string | undefined, port, secretFile });
+  }
+  for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --http only`);
   }
   return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken });
 }
@@ -112,7 +135,7 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${first}' (see aflock-mcp --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof PolicyLoadError) return fail(e.message);
+    if (e instanceof UsageError || e instanceof PolicyLoadError || e instanceof ConfigError) return fail(e.message);
     return fail(`unexpected error: ${(e as Error).message}`);
   }
 }

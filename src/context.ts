@@ -5,6 +5,7 @@ import type { TokenAuthority } from './auth/tokens.ts';
 import type { AuthGate } from './auth/gate.ts';
 import type { AuditTrail } from './audit/trail.ts';
 import type { IdentityProvider } from './identity.ts';
+import type { BootstrapSecret } from './auth/bootstrap.ts';
 
 export interface ServerContext {
   readonly policy: LoadedPolicy;
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly trailError?: string;
   readonly identity: IdentityProvider;
   readonly transport: 'stdio' | 'http';
+  /** HTTP only: the one-time secret that buys the session token (src/auth/bootstrap.ts). */
+  readonly bootstrap?: BootstrapSecret;
   /** Counts tool calls in flight, so shutdown can wait for their responses. */
   readonly inflight: { count: number; idle: Array<() => void> };
   /** Child processes started by `bash`, killed at shutdown. */

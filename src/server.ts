@@ -7,9 +7,12 @@ import { log } from './log.ts';
 import { bashTool, MAX_TIMEOUT_SECONDS } from './tools/bash.ts';
 import { readFileTool, writeFileTool } from './tools/files.ts';
 import { checkToolTool, getIdentityTool, getPolicyTool, getSessionTool } from './tools/info.ts';
-import { getTokenTool } from './tools/token.ts';
+import { getTokenTool, type TokenCaller } from './tools/token.ts';
 import { signAttestationTool } from './tools/attest.ts';
 import { errorResult } from './tools/result.ts';
+
+/** The part of the SDK's per-request extra we read: the HTTP transport puts the caller in authInfo.extra. */
+type RequestExtra = { authInfo?: { extra?: Record<string, unknown> } };
 
 declare const AFLOCK_VERSION: string;
 export const VERSION: string = typeof AFLOCK_VERSION === 'string' ? AFLOCK_VERSION : '0.0.0-dev';
@@ -23,11 +26,11 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 /** Runs a handler, counting it in flight so shutdown can wait, and turning a thrown error into an isError result. */
-function tracked<A>(ctx: ServerContext, name: string, fn: (args: A) => Promise<CallToolResult> | CallToolResult) {
-  return async (args: A): Promise<CallToolResult> => {
+function tracked<A>(ctx: ServerContext, name: string, fn: (args: A, extra?: RequestExtra) => Promise<CallToolResult> | CallToolResult) {
+  return async (args: A, extra?: RequestExtra): Promise<CallToolResult> => {
     ctx.inflight.count++;
     try {
-      return await fn(args);
+      return await fn(args, extra);
     } catch (e) {
       log(`internal error in ${name}: ${(e as Error).message}`);
       return errorResult(`${name} failed with an internal error; the call was not completed`);
@@ -134,7 +137,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    tracked(ctx, 'get_token', (args) => getTokenTool(ctx, args)),
+    tracked(ctx, 'get_token', (args, extra) => getTokenTool(ctx, args, extra?.authInfo?.extra?.caller as TokenCaller | undefined)),
   );
   server.registerTool(
     'sign_attestation',

@@ -9,6 +9,7 @@ import { AuthGate } from './auth/gate.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { IdentityProvider } from './identity.ts';
 import { log } from './log.ts';
+import type { BootstrapSecret } from './auth/bootstrap.ts';
 
 export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.AFLOCK_HOME) return env.AFLOCK_HOME;
@@ -21,7 +22,7 @@ export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
   return join(home || '.', '.aflock');
 }
 
-export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean }): Promise<ServerContext> {
+export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret }): Promise<ServerContext> {
   const session = new Session();
   const tokens = await TokenAuthority.create(session.id, opts.policy.digest);
   let trail: AuditTrail | null = null;
@@ -41,6 +42,7 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     trailError,
     identity: new IdentityProvider({ modelFlag: opts.modelFlag, policyDigest: opts.policy.digest }),
     transport: opts.transport,
+    ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
     inflight: { count: 0, idle: [] },
     children: new Set(),
   };

@@ -1,9 +1,12 @@
-// `get_token`. On stdio the first call answers the parent without ceremony (it holds our pipes). After that, a
+// `get_token`. On stdio the first call answers the parent without ceremony (it holds our pipes). On HTTP the first
+// token is bought with the one-time bootstrap secret (`_bootstrap`), and nothing else buys one. After that, a
 // token is needed to get a token: without `scope` it refreshes the caller's token (the old one is revoked); with
 // `scope` it returns an attenuated token that can never do more than the caller's.
+import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
-import { DEFAULT_TTL_SECONDS, type TokenClaims } from '../auth/tokens.ts';
+import { DEFAULT_TTL_SECONDS, tokenSha256, type TokenClaims } from '../auth/tokens.ts';
+import { log } from '../log.ts';
 import { normalizeLimit } from '../policy/schema.ts';
 import { normalizedLimits } from './info.ts';
 import { errorResult, jsonResult, PREFIX } from './result.ts';
@@ -50,8 +53,71 @@ function describe(ctx: ServerContext, token: string, claims: TokenClaims): CallT
   });
 }
 
-export async function getTokenTool(ctx: ServerContext, args: { _token?: string; scope?: TokenScopeArg }): Promise<CallToolResult> {
+/** Who is asking, as the HTTP transport knows it (passed to the handler in the request's authInfo). */
+export interface TokenCaller {
+  /** Key for throttling failed bootstrap attempts: remote address and socket owner uid. */
+  readonly source: string;
+  /** For the audit trail: address, port, uid, and pid when it can be found. */
+  describe(): Record<string, unknown>;
+}
+
+/** Records a bootstrap attempt in the session and the signed trail; a trail failure is logged, not thrown. */
+function recordBootstrap(ctx: ServerContext, decision: 'allow' | 'deny', reason: string, args: { _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller, token?: { jti: string; sha256: string }) {
+  ctx.session.recordAction('get_token', decision, reason);
+  try {
+    ctx.trail?.recordAction({
+      tool: 'get_token',
+      toolUseId: randomUUID(),
+      input: { bootstrap: args._bootstrap === undefined ? 'missing' : 'presented', ...(args.scope ? { scope: args.scope } : {}) },
+      decision,
+      rule: 'bootstrap',
+      reason,
+      identity: { http: caller?.describe() ?? { transport: 'http' } },
+      ...(token ? { token } : {}),
+    });
+  } catch (e) {
+    log(`could not record a bootstrap attempt in the audit trail: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * HTTP: the first token, for the holder of the bootstrap secret. The secret is checked and burnt in one synchronous
+ * step (src/auth/bootstrap.ts), so it buys exactly one token; failures are recorded and, after a few, delayed.
+ */
+async function bootstrapToken(ctx: ServerContext, args: { _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller): Promise<CallToolResult> {
+  const secret = ctx.bootstrap;
+  if (!secret) return errorResult(`${PREFIX.auth} this HTTP server has no bootstrap secret`);
+  if (args.scope) {
+    const reason = 'a scoped token is attenuated from a token: bootstrap first, then pass the session token as _token';
+    recordBootstrap(ctx, 'deny', reason, args, caller);
+    return errorResult(`${PREFIX.auth} ${reason}`);
+  }
+  const r = secret.redeem(args._bootstrap, caller?.source ?? 'unknown');
+  if (!r.ok) {
+    if (r.retryAfterMs === undefined) recordBootstrap(ctx, 'deny', r.reason, args, caller); // throttled attempts are not compared and not recorded
+    if (r.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, r.delayMs));
+    return errorResult(`${PREFIX.auth} ${r.reason}`);
+  }
+  const unlinkProblem = secret.unlinkFile();
+  if (unlinkProblem) log(`bootstrap secret used, but ${unlinkProblem}; delete it by hand`);
+  let issued: { token: string; claims: TokenClaims };
+  try {
+    issued = await issueSessionToken(ctx);
+  } catch (e) {
+    recordBootstrap(ctx, 'deny', `token issuance failed after the bootstrap: ${(e as Error).message}`, args, caller);
+    return errorResult(`Failed to issue token: ${(e as Error).message}`);
+  }
+  recordBootstrap(ctx, 'allow', 'bootstrap secret redeemed; session token issued', args, caller, { jti: issued.claims.jti, sha256: tokenSha256(issued.token) });
+  log('bootstrap secret redeemed: session token issued, secret wiped from memory and its file removed');
+  return describe(ctx, issued.token, issued.claims);
+}
+
+export async function getTokenTool(ctx: ServerContext, args: { _token?: string; _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller): Promise<CallToolResult> {
+  if (ctx.transport === 'http' && args._bootstrap !== undefined && args._token) {
+    return errorResult(`${PREFIX.auth} pass either _bootstrap (for the first token) or _token (to refresh or attenuate it), not both`);
+  }
   if (!args._token) {
+    if (ctx.transport === 'http') return bootstrapToken(ctx, args, caller);
     if (ctx.gate.tokenIssued || ctx.gate.requireToken) {
       return errorResult(`${PREFIX.auth} a token has already been issued in this session; pass it as _token to refresh it or to get a narrower one`);
     }
