@@ -1,10 +1,53 @@
-// Builds the server bundles with esbuild.
-//   dist/aflock-mcp.cjs  CommonJS bundle for Node >= 20 (also the single-executable's entry)
+// Builds aflock-mcp.
+//   dist/aflock-mcp.cjs  CommonJS bundle for Node >= 20 (also the single executable's entry)
 //   dist/aflock-mcp.mjs  ESM bundle (Deno)
+//   dist/aflock-mcp      single Linux executable: Node 20's own single-executable support, works offline
+//
+//   node build.mjs                 all three (the executable takes about 4 s more)
+//   node build.mjs --no-sea        the bundles only (also: AFLOCK_NO_SEA=1)
+//   node build.mjs --release       all three, then dist/release/: executable, .sha256 files, tarball
+//   node build.mjs --pkg TARGETS   bundles, then @yao-pkg/pkg for other platforms (e.g. node20-macos-arm64,node20-win-x64)
+//                                  into dist/pkg/. pkg downloads its base binaries: needs internet. Not tested offline.
 import { build } from 'esbuild';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
+const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const args = process.argv.slice(2);
+const release = args.includes('--release');
+const pkgAt = args.indexOf('--pkg');
+const pkgTargets = pkgAt >= 0 ? args[pkgAt + 1] : null;
+if (pkgAt >= 0 && (!pkgTargets || pkgTargets.startsWith('-'))) fail('--pkg needs a comma-separated target list, e.g. node20-linux-arm64,node20-macos-arm64');
+for (const a of args) if (!['--release', '--no-sea', '--pkg', pkgTargets].includes(a)) fail(`unknown option ${a}`);
+const noSea = (args.includes('--no-sea') || process.env.AFLOCK_NO_SEA === '1') && !release;
+
+/** The Node fuse postject flips so the binary runs the injected blob instead of acting as `node`. */
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** Must match SEA_HARDENING_ASSET in src/runtime.ts. */
+const HARDENING_ASSET = 'aflock-hardening.json';
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', ...opts });
+  if (r.error) fail(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${argv.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
+  return r;
+}
+
+function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+const t0 = performance.now();
 mkdirSync('dist', { recursive: true });
 
 const common = {
@@ -27,4 +70,158 @@ await Promise.all([
     banner: { js: "import { createRequire as __aflockCreateRequire } from 'node:module'; const require = __aflockCreateRequire(import.meta.url);" },
   }),
 ]);
-console.error('built dist/aflock-mcp.cjs and dist/aflock-mcp.mjs');
+chmodSync('dist/aflock-mcp.cjs', 0o755);
+console.error(`built dist/aflock-mcp.cjs and dist/aflock-mcp.mjs (${ms(t0)})`);
+
+if (pkgTargets) buildWithPkg(pkgTargets);
+if (!noSea && !pkgTargets) {
+  await buildSea();
+  if (release) writeRelease();
+}
+
+function ms(since) {
+  return `${Math.round(performance.now() - since)} ms`;
+}
+
+/**
+ * Node's single executable, offline: blob from the CJS bundle (with V8 code cache) -> copy of this node, stripped ->
+ * NODE_OPTIONS switched off -> blob injected with postject -> checked -> moved into place.
+ */
+async function buildSea() {
+  const t = performance.now();
+  if (process.platform !== 'linux') console.error(`build: note: the single executable is built for ${process.platform}-${process.arch}; only Linux x64 is tested`);
+  const work = mkdtempSync(join(tmpdir(), 'aflock-sea-'));
+  try {
+    const blob = join(work, 'sea-prep.blob');
+    const marker = join(work, HARDENING_ASSET);
+    writeFileSync(marker, JSON.stringify({ nodeOptions: 'ignored' }));
+    const config = join(work, 'sea-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ main: resolve('dist/aflock-mcp.cjs'), output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, assets: { [HARDENING_ASSET]: marker } }),
+    );
+    run(process.execPath, ['--experimental-sea-config', config], { env: cleanEnv() });
+
+    const exe = join(work, 'aflock-mcp');
+    copyFileSync(process.execPath, exe);
+    chmodSync(exe, 0o755);
+    if (hasCommand('strip')) run('strip', ['--strip-all', exe]);
+    else console.error('build: note: strip is not installed, the executable keeps its symbols (about 12 MB larger)');
+
+    disableNodeOptions(exe);
+
+    const { inject } = require('postject');
+    const warn = console.warn; // postject warns "Can't find string offset for section name '.note'": harmless
+    console.warn = () => {};
+    const log = console.log; // ... and prints "Injection done!" on stdout
+    console.log = () => {};
+    try {
+      await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    } finally {
+      console.warn = warn;
+      console.log = log;
+    }
+    checkExecutable(exe, work);
+    renameOrCopy(exe, 'dist/aflock-mcp');
+    console.error(`built dist/aflock-mcp (${(statSync('dist/aflock-mcp').size / 1e6).toFixed(1)} MB, ${ms(t)})`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A single executable honours NODE_OPTIONS (--require, --import, --inspect ...) before its own code runs, and Node 20
+ * has no switch to stop it. Node looks the variable up through one C string, "NODE_OPTIONS", in .rodata; blanking
+ * its first byte makes that lookup ask for "", which getenv never finds. Only that string is changed: the other
+ * "NODE_OPTIONS" bytes in the binary are JavaScript source and V8 snapshot data (length-prefixed), which we leave
+ * alone. checkExecutable() then proves the effect by running the result with a preload that must not run.
+ */
+function disableNodeOptions(exe) {
+  const data = readFileSync(exe);
+  const needle = Buffer.from('\0NODE_OPTIONS\0', 'latin1');
+  const hits = [];
+  for (let i = data.indexOf(needle); i >= 0; i = data.indexOf(needle, i + 1)) {
+    const lengthPrefixed = i >= 3 && data.readUInt32LE(i - 3) === 12; // a V8 string: 4-byte length, then the bytes
+    const prevIsText = i > 0 && data[i - 1] >= 0x20 && data[i - 1] < 0x7f; // a C string table: text NUL text NUL
+    if (!lengthPrefixed && prevIsText) hits.push(i + 1);
+  }
+  if (hits.length !== 1) fail(`expected one "NODE_OPTIONS" C string in ${process.execPath}, found ${hits.length}; this Node needs a look before its binary is patched`);
+  data[hits[0]] = 0;
+  writeFileSync(exe, data);
+}
+
+/** The built executable must print our version, and must not run a NODE_OPTIONS preload. */
+function checkExecutable(exe, work) {
+  const probe = join(work, 'preload-probe.cjs');
+  const witness = join(work, 'preload-ran');
+  writeFileSync(probe, `require('fs').writeFileSync(${JSON.stringify(witness)}, 'ran');`);
+  const r = run(exe, ['--version'], { env: { ...cleanEnv(), NODE_OPTIONS: `--require ${probe}` } });
+  if (r.stdout.trim() !== pkg.version) fail(`the executable printed ${JSON.stringify(r.stdout.trim())} for --version, expected ${pkg.version}`);
+  if (existsSync(witness)) fail('the executable ran a NODE_OPTIONS preload: the NODE_OPTIONS patch did not take');
+}
+
+function cleanEnv() {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+function renameOrCopy(from, to) {
+  rmSync(to, { force: true });
+  try {
+    renameSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+    chmodSync(to, 0o755);
+  }
+}
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** dist/release/: aflock-mcp-<os>-<arch>, its .sha256, and a tarball with the executable, README and schema. */
+function writeRelease() {
+  const t = performance.now();
+  const os = process.platform;
+  const arch = process.arch;
+  const name = `aflock-mcp-${os}-${arch}`;
+  const dir = 'dist/release';
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  copyFileSync('dist/aflock-mcp', join(dir, name));
+  chmodSync(join(dir, name), 0o755);
+  writeFileSync(join(dir, `${name}.sha256`), `${sha256(join(dir, name))}  ${name}\n`);
+
+  const stage = mkdtempSync(join(tmpdir(), 'aflock-release-'));
+  try {
+    const top = `aflock-mcp-${pkg.version}-${os}-${arch}`;
+    mkdirSync(join(stage, top));
+    copyFileSync('dist/aflock-mcp', join(stage, top, 'aflock-mcp'));
+    chmodSync(join(stage, top, 'aflock-mcp'), 0o755);
+    copyFileSync('README.md', join(stage, top, 'README.md'));
+    copyFileSync('schema/aflock.schema.json', join(stage, top, 'aflock.schema.json'));
+    const tarball = `${top}.tar.gz`;
+    // Reproducible: fixed order, owner and time; gzip without a timestamp.
+    run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', stage, '-cf', join(stage, `${top}.tar`), top]);
+    run('gzip', ['-n', '-6', join(stage, `${top}.tar`)]);
+    copyFileSync(join(stage, tarball), join(dir, tarball));
+    writeFileSync(join(dir, `${tarball}.sha256`), `${sha256(join(dir, tarball))}  ${tarball}\n`);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  console.error(`built ${dir}/: ${name}, ${name}.sha256, aflock-mcp-${pkg.version}-${os}-${arch}.tar.gz and its .sha256 (${ms(t)})`);
+}
+
+/**
+ * Cross-platform executables with @yao-pkg/pkg, for a release machine with internet: pkg fetches its base Node
+ * binaries at build time, which this project's offline build machines cannot. Not a dependency on purpose.
+ * These binaries honour NODE_OPTIONS before our code runs; the server then refuses to start (see src/runtime.ts).
+ */
+function buildWithPkg(targets) {
+  const t = performance.now();
+  mkdirSync('dist/pkg', { recursive: true });
+  const r = spawnSync('npx', ['--yes', '@yao-pkg/pkg', 'dist/aflock-mcp.cjs', '--targets', targets, '--out-path', 'dist/pkg'], { stdio: 'inherit', env: cleanEnv() });
+  if (r.status !== 0) fail(`pkg failed (exit ${r.status}); it needs internet access to fetch base binaries`);
+  console.error(`built dist/pkg/ for ${targets} with @yao-pkg/pkg (${ms(t)})`);
+}

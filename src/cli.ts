@@ -1,5 +1,6 @@
 // argv -> command. The only place that decides exit codes: 0 ok, 1 a verification failed, 2 usage or configuration.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
 import { resolvePolicy, findPolicyFile, loadPolicyFile, PolicyLoadError, type LoadedPolicy } from './policy/load.ts';
 import { policyJsonSchema } from './policy/schema.ts';
 import { VERSION } from './server.ts';
@@ -7,6 +8,10 @@ import { serveStdio } from './transport/stdio.ts';
 import { serveHttp } from './transport/http.ts';
 import { ConfigError } from './auth/bootstrap.ts';
 import { runVerifyCommand } from './audit/verify.ts';
+import { runInit } from './init.ts';
+import { denoCanRead, denoPermissionSummary, envVar, isDeno } from './runtime.ts';
+import { parsePolicy, sha256Hex } from './policy/load.ts';
+import { LOCKED_POLICY_TEXT } from './policy/defaults.ts';
 
 export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.
 
@@ -17,6 +22,8 @@ Usage:
                                     serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
   aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
+  aflock-mcp init [--claude]        write a starter .aflock here (never overwrites) and print the Claude Code setup;
+                                    --claude also denies Claude Code's native tools in .claude/settings.json
   aflock-mcp schema                 print the JSON Schema of .aflock files
   aflock-mcp --help | --version
 
@@ -53,7 +60,18 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
+/** The deny-everything policy, for when we cannot even look for the project's own. */
+function lockedPolicy(cwd: string, root: string | undefined): LoadedPolicy {
+  const { policy, compiled } = parsePolicy(LOCKED_POLICY_TEXT, '(locked policy)');
+  return { compiled, policy, digest: sha256Hex(LOCKED_POLICY_TEXT), path: null, root: resolve(cwd, root ?? '.'), name: policy.name ?? 'locked' };
+}
+
 function loadForServe(policyArg: string | undefined, root: string | undefined): LoadedPolicy {
+  if (policyArg === undefined && isDeno() && !denoCanRead(process.cwd())) {
+    // We cannot tell whether a .aflock is here, so nothing is allowed: never run on a default beside a real policy.
+    process.stderr.write('[aflock] Deno gives no read access to the working directory (--allow-read): cannot look for a .aflock, so every tool call is denied\n');
+    return lockedPolicy(process.cwd(), root);
+  }
   const policy = resolvePolicy({ policyArg, cwd: process.cwd(), root });
   if (!policy.path) process.stderr.write('[aflock] no .aflock policy found in the working directory: using the embedded default policy\n');
   return policy;
@@ -77,7 +95,9 @@ async function serve(argv: string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see aflock-mcp --help)`);
   const policy = loadForServe(values.policy as string | undefined, values.root as string | undefined);
-  const requireToken = process.env.AFLOCK_REQUIRE_TOKEN === '1';
+  const requireToken = envVar('AFLOCK_REQUIRE_TOKEN') === '1';
+  const missing = denoPermissionSummary({ root: policy.root });
+  if (missing) process.stderr.write(`[aflock] ${missing}\n`);
   if (values.http) {
     if (values.host !== undefined && values.host !== '127.0.0.1') throw new UsageError(`HTTP mode binds 127.0.0.1 only; refusing --host ${values.host}`);
     const port = parsePort(values.port as string | undefined);
@@ -127,6 +147,11 @@ export async function run(argv: string[]): Promise<number> {
         return checkPolicy(rest);
       case 'verify':
         return runVerifyCommand(rest);
+      case 'init': {
+        const { values, positionals } = parse(rest, { claude: { type: 'boolean' } });
+        if (positionals.length > 0) throw new UsageError(`init takes no arguments (see aflock-mcp --help)`);
+        return runInit({ cwd: process.cwd(), claude: values.claude === true });
+      }
       case 'schema':
         process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);
         return 0;

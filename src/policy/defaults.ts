@@ -36,3 +36,14 @@ export const DEFAULT_POLICY_TEXT = `{
   }
 }
 `;
+
+/**
+ * The policy used when the working directory cannot even be searched (Deno without --allow-read): a .aflock may be
+ * there, so running on the default beside it would widen it. Every tool is denied until the server can read.
+ */
+export const LOCKED_POLICY_TEXT = `{
+  "version": "1",
+  "name": "aflock-locked",
+  "tools": { "deny": ["*"] }
+}
+`;

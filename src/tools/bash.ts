@@ -7,6 +7,7 @@ import { isInside, resolvePath } from '../policy/paths.ts';
 import { guarded, realpathOrNull } from './guard.ts';
 import { errorResult, jsonResult, PREFIX } from './result.ts';
 import { runStepAttestation } from './step.ts';
+import { isPermissionError } from '../runtime.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 600;
@@ -42,12 +43,20 @@ function childEnv(): NodeJS.ProcessEnv {
 export function runCommand(ctx: ServerContext, command: string, cwd: string, timeoutSeconds: number): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-c', command], {
-      cwd,
-      env: childEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'], // never our stdin: it is the MCP channel
-      detached: true, // own process group, so a timeout kills the command's children too
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('bash', ['-c', command], {
+        cwd,
+        env: childEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'], // never our stdin: it is the MCP channel
+        detached: true, // own process group, so a timeout kills the command's children too
+      });
+    } catch (e) {
+      // Deno without --allow-run=bash (or --allow-env) throws here instead of emitting 'error'.
+      const hint = isPermissionError(e) ? ' (under Deno: run with --allow-run=bash --allow-env)' : '';
+      resolve({ exitCode: -1, output: '', error: `could not start bash: ${(e as Error).message}${hint}`, durationMs: 0 });
+      return;
+    }
     ctx.children.add(child);
     const chunks: Buffer[] = [];
     let size = 0;
