@@ -5,6 +5,8 @@ import type { TokenAuthority } from './auth/tokens.ts';
 import type { AuthGate } from './auth/gate.ts';
 import type { AuditTrail } from './audit/trail.ts';
 import type { IdentityProvider } from './identity.ts';
+import type { LimitTracker } from './limits.ts';
+import type { ApprovalStore } from './approval.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
 
 export interface ServerContext {
@@ -16,6 +18,10 @@ export interface ServerContext {
   readonly trail: AuditTrail | null;
   readonly trailError?: string;
   readonly identity: IdentityProvider;
+  /** Tool-call and wall-time counters of the session and of attenuated tokens (src/limits.ts). */
+  readonly limits: LimitTracker;
+  /** Human approvals given through elicitation, and the exact calls remembered (src/approval.ts). */
+  readonly approvals: ApprovalStore;
   readonly transport: 'stdio' | 'http';
   /** HTTP only: the one-time secret that buys the session token (src/auth/bootstrap.ts). */
   readonly bootstrap?: BootstrapSecret;

@@ -69,24 +69,40 @@ function readProc(pid: number): ProcessInfo {
 function sha256File(path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const h = createHash('sha256');
-    const s = createReadStream(path);
+    let s: ReturnType<typeof createReadStream>;
+    try {
+      s = createReadStream(path);
+    } catch {
+      return resolve(undefined);
+    }
     s.on('data', (d) => h.update(d));
     s.on('error', () => resolve(undefined));
     s.on('end', () => resolve(h.digest('hex')));
   });
 }
 
-function detectEnvironment(): Identity['environment'] {
+/** A container id from cgroup v1 paths or, under cgroup v2, from the container's own bind mounts. */
+function containerId(): string | undefined {
+  const cgroup = safe(() => readFileSync('/proc/self/cgroup', 'utf8')) ?? '';
+  const line = cgroup.split('\n').find((l) => /docker|containerd|libpod|crio/.test(l));
+  const fromCgroup = line?.split('/').pop()?.replace(/^(docker-|libpod-|crio-|cri-containerd-)/, '').replace(/\.scope$/, '');
+  if (fromCgroup && /^[0-9a-f]{12,}$/.test(fromCgroup)) return fromCgroup.slice(0, 12);
+  const mounts = safe(() => readFileSync('/proc/self/mountinfo', 'utf8')) ?? '';
+  const m = mounts.match(/\/(?:docker\/containers|containers\/storage\/[^/\s]+-containers|sandboxes)\/([0-9a-f]{64})\//);
+  return m ? m[1].slice(0, 12) : undefined;
+}
+
+function detectEnvironment(env: NodeJS.ProcessEnv): Identity['environment'] {
   const host = safe(() => hostname());
-  if (existsSync('/.dockerenv') || existsSync('/run/.containerenv')) {
-    const cgroup = safe(() => readFileSync('/proc/self/cgroup', 'utf8')) ?? '';
-    const line = cgroup.split('\n').find((l) => /docker|containerd|libpod/.test(l));
-    const id = line?.split('/').pop()?.replace(/^(docker-|libpod-)/, '').replace(/\.scope$/, '').slice(0, 12);
-    return { type: 'container', hostname: host, ...(id ? { containerId: id } : {}) };
-  }
-  if (existsSync('/var/run/secrets/kubernetes.io')) {
+  const exists = (p: string) => safe(() => existsSync(p)) === true;
+  // Kubernetes first: a pod is also a container, and the namespace is the more useful name.
+  if (exists('/var/run/secrets/kubernetes.io') || safe(() => env.KUBERNETES_SERVICE_HOST)) {
     const ns = safe(() => readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim());
     return { type: 'kubernetes', hostname: host, podName: host, ...(ns ? { namespace: ns } : {}) };
+  }
+  if (exists('/.dockerenv') || exists('/run/.containerenv')) {
+    const id = containerId();
+    return { type: 'container', hostname: host, ...(id ? { containerId: id } : {}) };
   }
   return { type: 'local', hostname: host };
 }
@@ -114,16 +130,57 @@ export function spiffeIdFor(model: string, version: string, hash: string): strin
   return `spiffe://aflock.ai/agent/${clean(model)}/${clean(version)}/${hash.slice(0, 16)}`;
 }
 
+/** What the agent says about itself: the model and where it runs. Cheap, so it is known before the first call. */
+export interface Claimed {
+  model: string;
+  modelSource: Identity['modelSource'];
+  environment: Identity['environment'];
+  notes: string[];
+}
+
+function claim(modelFlag: string | undefined, env: NodeJS.ProcessEnv): Claimed {
+  const notes: string[] = [];
+  let model = 'unknown';
+  let modelSource: Identity['modelSource'] = 'unknown';
+  if (modelFlag) {
+    model = modelFlag;
+    modelSource = 'flag';
+  } else {
+    let readable = true;
+    for (const name of MODEL_ENV) {
+      let v: string | undefined;
+      try {
+        v = env[name];
+      } catch {
+        readable = false; // Deno without --allow-env
+        break;
+      }
+      if (v) {
+        model = v;
+        modelSource = 'environment';
+        break;
+      }
+    }
+    if (!readable) notes.push('the environment is not readable here (no permission): the model is unknown unless --model is given');
+  }
+  const environment = detectEnvironment(env);
+  const uid = safe(() => process.getuid?.());
+  if (uid !== undefined && uid !== 0) environment.userId = uid;
+  return { model, modelSource, environment, notes };
+}
+
 /**
- * Discovers the identity. The cheap parts run now; hashing the parent's executable runs in the background and
- * `get()` waits for it, so start-up never waits on a 100 MB file.
+ * Discovers the identity. The model and environment are read on first need (a few small reads); the parent process
+ * and the hash of its executable are read in the background and `get()` waits for them, so start-up never waits on
+ * a 100 MB file. The agent's binary is never run.
  */
 export class IdentityProvider {
   private readonly ready: Promise<Identity>;
   private resolved: Identity | null = null;
+  private claimedCache: Claimed | null = null;
 
-  constructor(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }) {
-    this.ready = this.discover(opts);
+  constructor(private readonly opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }) {
+    this.ready = this.discover();
     this.ready.then((id) => (this.resolved = id), () => undefined);
   }
 
@@ -136,40 +193,30 @@ export class IdentityProvider {
     return this.resolved;
   }
 
-  private async discover(opts: { modelFlag?: string; policyDigest: string; env?: NodeJS.ProcessEnv }): Promise<Identity> {
+  /** Model and environment, synchronously: what identity.allowedModels / allowedEnvironments are checked against. */
+  claimed(): Claimed {
+    return (this.claimedCache ??= claim(this.opts.modelFlag, this.opts.env ?? process.env));
+  }
+
+  private async discover(): Promise<Identity> {
     await new Promise((r) => setImmediate(r));
-    const env = opts.env ?? process.env;
-    const notes: string[] = [];
-    let model = 'unknown';
-    let modelSource: Identity['modelSource'] = 'unknown';
-    if (opts.modelFlag) {
-      model = opts.modelFlag;
-      modelSource = 'flag';
-    } else {
-      for (const name of MODEL_ENV) {
-        const v = safe(() => env[name]);
-        if (v) {
-          model = v;
-          modelSource = 'environment';
-          break;
-        }
-      }
-    }
-    const environment = detectEnvironment();
-    const uid = safe(() => process.getuid?.());
-    if (uid !== undefined && uid !== 0) environment.userId = uid;
-    let parent: ProcessInfo | null = null;
-    const ppid = process.ppid;
-    if (existsSync('/proc/self/stat') || safe(() => readFileSync('/proc/self/stat', 'utf8'))) {
+    const { model, modelSource, environment, notes: claimNotes } = this.claimed();
+    const notes = [...claimNotes];
+    const ppid = safe(() => process.ppid) ?? 0;
+    let parent: ProcessInfo | null;
+    if (safe(() => readFileSync('/proc/self/stat', 'utf8'))) {
       parent = readProc(ppid);
-      if (parent.exe) parent.exeSha256 = await sha256File(parent.exe);
+      if (parent.exe) {
+        parent.exeSha256 = await sha256File(parent.exe);
+        if (!parent.exeSha256) notes.push(`the parent's executable ${parent.exe} could not be read: no digest`);
+      } else notes.push(`/proc/${ppid}/exe is not readable: the parent's executable is unknown`);
     } else {
       parent = { pid: ppid };
-      notes.push('/proc is not readable here: the parent process is described by its pid only');
+      notes.push('/proc is not readable here (another OS, or no read permission): the parent process is described by its pid only');
     }
     const version = modelVersion(model);
-    const binary = parent?.exe ? { name: parent.exe.split('/').pop() ?? '', version: '0.0.0', path: parent.exe, digest: parent.exeSha256 } : undefined;
-    const hash = identityHash({ model, version, env: environment, binary, tools: [], policyDigest: opts.policyDigest });
+    const binary = parent.exe ? { name: parent.exe.split('/').pop() ?? '', version: '0.0.0', path: parent.exe, digest: parent.exeSha256 } : undefined;
+    const hash = identityHash({ model, version, env: environment, binary, tools: [], policyDigest: this.opts.policyDigest });
     return {
       identityHash: hash,
       spiffeId: spiffeIdFor(model, version, hash),
@@ -179,7 +226,7 @@ export class IdentityProvider {
       selfReported: true,
       environment,
       parent,
-      policyDigest: opts.policyDigest,
+      policyDigest: this.opts.policyDigest,
       notes,
     };
   }

@@ -9,10 +9,15 @@ import { readFileTool, writeFileTool } from './tools/files.ts';
 import { checkToolTool, getIdentityTool, getPolicyTool, getSessionTool } from './tools/info.ts';
 import { getTokenTool, type TokenCaller } from './tools/token.ts';
 import { signAttestationTool } from './tools/attest.ts';
+import { limitsSchema } from './policy/schema.ts';
 import { errorResult } from './tools/result.ts';
+import { callScope, type RequestRef } from './approval.ts';
 
-/** The part of the SDK's per-request extra we read: the HTTP transport puts the caller in authInfo.extra. */
-type RequestExtra = { authInfo?: { extra?: Record<string, unknown> } };
+/**
+ * The part of the SDK's per-request extra we read: the HTTP transport puts the caller in authInfo.extra; the request
+ * id and signal tie an approval question (elicitation) to the call it is about.
+ */
+type RequestExtra = { authInfo?: { extra?: Record<string, unknown> } } & RequestRef;
 
 declare const AFLOCK_VERSION: string;
 export const VERSION: string = typeof AFLOCK_VERSION === 'string' ? AFLOCK_VERSION : '0.0.0-dev';
@@ -91,7 +96,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
       outputSchema: { exitCode: z.number(), output: z.string(), error: z.string().optional(), truncated: z.boolean().optional() },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    tracked(ctx, 'bash', (args) => bashTool(ctx, args)),
+    tracked(ctx, 'bash', (args, extra) => bashTool(ctx, args, callScope(server, extra))),
   );
   server.registerTool(
     'read_file',
@@ -101,7 +106,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
       inputSchema: { path: z.string().describe('File path'), _token: token },
       annotations: readOnly,
     },
-    tracked(ctx, 'read_file', (args) => readFileTool(ctx, args)),
+    tracked(ctx, 'read_file', (args, extra) => readFileTool(ctx, args, callScope(server, extra))),
   );
   server.registerTool(
     'write_file',
@@ -111,7 +116,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
       inputSchema: { path: z.string().describe('File path'), content: z.string().describe('Full new content'), _token: token },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    tracked(ctx, 'write_file', (args) => writeFileTool(ctx, args)),
+    tracked(ctx, 'write_file', (args, extra) => writeFileTool(ctx, args, callScope(server, extra))),
   );
   server.registerTool(
     'get_session',
@@ -132,6 +137,8 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
             tools: z.array(z.string().min(1)).min(1).optional().describe('Tool patterns the new token may use (intersected with yours)'),
             deny: z.array(z.string().min(1)).optional().describe('Tool patterns the new token may not use'),
             ttl_seconds: z.number().int().positive().optional().describe('Lifetime, no longer than your token has left'),
+            sublayout: z.string().min(1).optional().describe("Name of a policy sublayout: the token's rights become the intersection of yours and that sub-policy's, with its limits"),
+            limits: limitsSchema.optional().describe("Limits for the new token (maxToolCalls, maxWallTimeSeconds, ...), no looser than yours"),
           })
           .optional(),
       },
@@ -152,7 +159,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    tracked(ctx, 'sign_attestation', (args) => signAttestationTool(ctx, args)),
+    tracked(ctx, 'sign_attestation', (args, extra) => signAttestationTool(ctx, args, callScope(server, extra))),
   );
   return server;
 }

@@ -8,6 +8,9 @@ import { TokenAuthority } from './auth/tokens.ts';
 import { AuthGate } from './auth/gate.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { IdentityProvider } from './identity.ts';
+import { LimitTracker } from './limits.ts';
+import { ApprovalStore } from './approval.ts';
+import { normalizeLimits } from './policy/sublayouts.ts';
 import { log } from './log.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
 
@@ -41,6 +44,8 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     trail,
     trailError,
     identity: new IdentityProvider({ modelFlag: opts.modelFlag, policyDigest: opts.policy.digest }),
+    limits: new LimitTracker(normalizeLimits(opts.policy.policy.limits), session.startedAt),
+    approvals: new ApprovalStore(),
     transport: opts.transport,
     ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
     inflight: { count: 0, idle: [] },

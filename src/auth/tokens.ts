@@ -33,6 +33,7 @@ interface Registered {
   exp: number;
   allow: ToolPattern[] | null;
   deny: ToolPattern[];
+  sublayout?: string;
 }
 
 export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: string };
@@ -95,6 +96,7 @@ export class TokenAuthority {
       exp: claims.exp,
       allow: claims.allowed_tools ? claims.allowed_tools.map(compileToolPattern) : null,
       deny: (claims.denied_tools ?? []).map(compileToolPattern),
+      ...(p.sublayout ? { sublayout: p.sublayout } : {}),
     });
     return { token, claims };
   }
@@ -146,13 +148,16 @@ export class TokenAuthority {
     return true;
   }
 
-  /** The tool patterns of a token's chain, innermost first: each must allow a call (attenuation intersects). */
-  scopeChain(claims: TokenClaims): { allow: string[] | null; deny: string[] }[] {
-    const out: { allow: string[] | null; deny: string[] }[] = [];
+  /**
+   * The tool patterns (and sublayout, if any) of a token's chain, innermost first: each must allow a call
+   * (attenuation intersects).
+   */
+  scopeChain(claims: TokenClaims): { allow: string[] | null; deny: string[]; sublayout?: string }[] {
+    const out: { allow: string[] | null; deny: string[]; sublayout?: string }[] = [];
     for (let jti: string | undefined = claims.jti; jti; jti = this.registry.get(jti)?.parent) {
       const e = this.registry.get(jti);
       if (!e) break;
-      out.push({ allow: e.allow?.map((p) => p.source) ?? null, deny: e.deny.map((p) => p.source) });
+      out.push({ allow: e.allow?.map((p) => p.source) ?? null, deny: e.deny.map((p) => p.source), ...(e.sublayout ? { sublayout: e.sublayout } : {}) });
     }
     return out;
   }

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { policySchema, type Policy } from './schema.ts';
 import { compilePolicy, PolicyCompileError, type CompiledPolicy } from './compile.ts';
 import { DEFAULT_POLICY_TEXT } from './defaults.ts';
+import { buildSublayout, SublayoutError, type SublayoutScope } from './sublayouts.ts';
 
 export const POLICY_FILE_NAMES = ['.aflock', 'policy.aflock', '.aflock.json'] as const;
 
@@ -19,6 +20,8 @@ export interface LoadedPolicy {
   /** Project root: the policy's directory (or the working directory for the default), symlinks resolved. */
   readonly root: string;
   readonly name: string;
+  /** Sub-agent scopes by name, loaded and checked never to widen the policy (absent: none). */
+  readonly sublayouts?: ReadonlyMap<string, SublayoutScope>;
 }
 
 export class PolicyLoadError extends Error {
@@ -127,12 +130,48 @@ export function loadPolicyFile(path: string, rootOverride?: string): LoadedPolic
     path,
     root: realDir(rootOverride ?? dirname(path)),
     name: policy.name ?? '',
+    sublayouts: loadSublayouts(policy, path),
   };
+}
+
+/**
+ * Loads every `sublayouts` entry with the same loader as the policy (a `policy` path is relative to the parent
+ * policy's directory) and refuses, naming the entry, one that would widen the parent.
+ */
+export function loadSublayouts(policy: Policy, path: string): ReadonlyMap<string, SublayoutScope> {
+  const out = new Map<string, SublayoutScope>();
+  for (const [i, entry] of (policy.sublayouts ?? []).entries()) {
+    if (out.has(entry.name)) throw new PolicyLoadError(path, `sublayouts[${i}].name: '${entry.name}' is already used by another sublayout`);
+    let file: Parameters<typeof buildSublayout>[3] = null;
+    if (entry.policy) {
+      const subPath = resolve(dirname(path), entry.policy);
+      if (subPath === path) throw new PolicyLoadError(path, `sublayouts[${i}].policy: a policy cannot be its own sublayout`);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(subPath);
+      } catch (e) {
+        throw new PolicyLoadError(path, `sublayouts[${i}].policy: cannot read ${subPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      try {
+        file = { ...parsePolicy(bytes.toString('utf8'), subPath), digest: sha256Hex(bytes), path: subPath };
+      } catch (e) {
+        if (e instanceof PolicyLoadError) throw new PolicyLoadError(path, `sublayouts[${i}] ('${entry.name}'): ${e.message}`);
+        throw e;
+      }
+    }
+    try {
+      out.set(entry.name, buildSublayout(policy, entry, i, file));
+    } catch (e) {
+      if (e instanceof SublayoutError) throw new PolicyLoadError(path, `sublayout '${entry.name}' would widen the policy or is invalid: ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
 }
 
 export function loadDefaultPolicy(cwd: string, rootOverride?: string): LoadedPolicy {
   const { policy, compiled } = parsePolicy(DEFAULT_POLICY_TEXT, '(embedded default policy)');
-  return { compiled, policy, digest: sha256Hex(DEFAULT_POLICY_TEXT), path: null, root: realDir(rootOverride ?? cwd), name: policy.name ?? 'default' };
+  return { compiled, policy, digest: sha256Hex(DEFAULT_POLICY_TEXT), path: null, root: realDir(rootOverride ?? cwd), name: policy.name ?? 'default', sublayouts: new Map() };
 }
 
 /** The policy the server runs under: by flag, by discovery, or the embedded default. */

@@ -6,6 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { guarded } from './guard.ts';
 import { errorResult, jsonResult } from './result.ts';
+import type { CallScope } from '../approval.ts';
 
 const RESERVED = ['https://aflock.ai/', 'http://aflock.ai/', 'https://witness.testifysec.com/', 'https://in-toto.io/'];
 
@@ -16,7 +17,7 @@ export interface SignArgs {
   _token?: string;
 }
 
-export async function signAttestationTool(ctx: ServerContext, args: SignArgs): Promise<CallToolResult> {
+export async function signAttestationTool(ctx: ServerContext, args: SignArgs, caller?: CallScope): Promise<CallToolResult> {
   if (!ctx.trail) return errorResult(`Attestation signing not available: ${ctx.trailError ?? 'the audit trail could not be opened'}`);
   if (args.predicate_type.trim() === '') return errorResult('predicate_type is required');
   if (args.predicate === undefined || args.predicate === null) return errorResult('predicate is required');
@@ -25,7 +26,7 @@ export async function signAttestationTool(ctx: ServerContext, args: SignArgs): P
     return errorResult(`predicate_type '${args.predicate_type}' is in a namespace only the server signs (action and step records); use your own URI`);
   }
   const input = { predicate_type: args.predicate_type, predicate: args.predicate, ...(args.subject ? { subject: args.subject } : {}) };
-  return guarded(ctx, { tool: 'sign_attestation', input, token: args._token }, async ({ toolUseId }) => {
+  return guarded(ctx, { tool: 'sign_attestation', input, token: args._token, caller }, async ({ toolUseId }) => {
     const subject = args.subject
       ? [{ name: args.subject.name ?? '', digest: args.subject.digest ?? {} }]
       : [{ name: `session:${ctx.session.id}/attestation:${toolUseId.slice(0, 8)}`, digest: { sha256: sha256Hex(canonicalJson(args.predicate)) } }];

@@ -8,6 +8,7 @@ import { guarded, realpathOrNull } from './guard.ts';
 import { errorResult, jsonResult, PREFIX } from './result.ts';
 import { runStepAttestation } from './step.ts';
 import { isPermissionError } from '../runtime.ts';
+import type { CallScope } from '../approval.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 600;
@@ -118,7 +119,7 @@ export function resolveWorkdir(ctx: ServerContext, workdir: string | undefined):
   return { ok: true, dir: real };
 }
 
-export async function bashTool(ctx: ServerContext, args: BashArgs): Promise<CallToolResult> {
+export async function bashTool(ctx: ServerContext, args: BashArgs, caller?: CallScope): Promise<CallToolResult> {
   if (args.attest && !args.step) return errorResult('step parameter is required when attest=true');
   if (args.step !== undefined && args.step !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(args.step)) {
     return errorResult("step name must use letters, digits, '.', '_' and '-' (no path separators or '..')");
@@ -135,7 +136,7 @@ export async function bashTool(ctx: ServerContext, args: BashArgs): Promise<Call
     ...(args.attest ? { attest: true, step: args.step } : {}),
     ...(args.reason ? { reason: args.reason } : {}),
   };
-  return guarded(ctx, { tool: 'Bash', input, token: args._token, cwd: wd.dir }, async () => {
+  return guarded(ctx, { tool: 'Bash', input, token: args._token, cwd: wd.dir, caller }, async () => {
     const r = await runCommand(ctx, args.command, wd.dir, timeout);
     if (args.attest && args.step) return runStepAttestation(ctx, args.step, args.command, wd.dir, r);
     return jsonResult({ exitCode: r.exitCode, output: r.output, ...(r.error ? { error: r.error } : {}), ...(r.truncated ? { truncated: true } : {}) }, true);

@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.ts';
 import { isInside, resolvePath, viewPath } from '../policy/paths.ts';
 import { guarded, realpathOrNull } from './guard.ts';
 import { errorResult, textResult } from './result.ts';
+import type { CallScope } from '../approval.ts';
 
 export const MAX_READ_BYTES = 8 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 8 * 1024 * 1024;
@@ -35,11 +36,11 @@ function osError(e: unknown): string {
   return (err.code && what[err.code]) || err.code || 'I/O error';
 }
 
-export async function readFileTool(ctx: ServerContext, args: { path: string; _token?: string }): Promise<CallToolResult> {
+export async function readFileTool(ctx: ServerContext, args: { path: string; _token?: string }, caller?: CallScope): Promise<CallToolResult> {
   if (args.path === '') return errorResult('path is empty');
   const abs = resolvePath(args.path, ctx.policy.root);
   const confine = () => outsideRootRefusal(ctx, abs);
-  return guarded(ctx, { tool: 'Read', input: { file_path: abs }, token: args._token, confine }, async () => {
+  return guarded(ctx, { tool: 'Read', input: { file_path: abs }, token: args._token, confine, caller }, async () => {
     let data: Buffer;
     try {
       const st = statSync(abs);
@@ -82,14 +83,16 @@ export function writeAtomic(target: string, content: Buffer): void {
   }
 }
 
-export async function writeFileTool(ctx: ServerContext, args: { path: string; content: string; _token?: string }): Promise<CallToolResult> {
+export async function writeFileTool(ctx: ServerContext, args: { path: string; content: string; _token?: string }, caller?: CallScope): Promise<CallToolResult> {
   if (args.path === '') return errorResult('path is empty');
   const bytes = Buffer.from(args.content, 'utf8');
   if (bytes.length > MAX_WRITE_BYTES) return errorResult(`content is ${bytes.length} bytes; write_file accepts at most ${MAX_WRITE_BYTES}`);
   const abs = resolvePath(args.path, ctx.policy.root);
   const input = { file_path: abs, content_length: String(bytes.length) };
   const confine = () => outsideRootRefusal(ctx, abs);
-  return guarded(ctx, { tool: 'Write', input, token: args._token, confine }, async () => {
+  // A human approves the content itself, not just its length.
+  const approvalArgs = { file_path: abs, content: args.content };
+  return guarded(ctx, { tool: 'Write', input, token: args._token, confine, approvalArgs, caller }, async () => {
     // Through a symlink, write the file it points at (the policy checked both), keeping the link.
     const target = realpathOrNull(abs) ?? abs;
     try {

@@ -1,4 +1,6 @@
-// The one pipeline every guarded tool goes through: authorize -> evaluate -> data flow -> record -> act.
+// The one pipeline every guarded tool goes through:
+//   authorize -> identity -> limits -> evaluate (policy, then the token's narrower scopes) -> approval -> data flow
+//   -> record -> act.
 // The record (audit line + signed envelope) is written before the action runs and before the result returns, so the
 // trail shows every decision even if the action then crashes the process.
 import { randomUUID } from 'node:crypto';
@@ -8,6 +10,9 @@ import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck, type Decision, type EvalContext, type ToolCall } from '../policy/evaluate.ts';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.ts';
 import type { TokenClaims } from '../auth/tokens.ts';
+import type { Decision as AuditDecision } from '../audit/trail.ts';
+import { identityRefusal } from '../policy/identity.ts';
+import type { CallScope } from '../approval.ts';
 import { log } from '../log.ts';
 import { errorResult, PREFIX } from './result.ts';
 
@@ -21,6 +26,10 @@ export interface GuardedRequest {
   readonly cwd?: string;
   /** A tool-specific refusal checked after the policy allows (e.g. a path outside the project root). */
   readonly confine?: () => string | null;
+  /** The exact arguments a human approves when the policy asks (default: input, which may only summarise them). */
+  readonly approvalArgs?: Record<string, unknown>;
+  /** The connection the call came on: how to ask the human, if its client can be asked. */
+  readonly caller?: CallScope;
 }
 
 export interface Approved {
@@ -42,13 +51,17 @@ export function evalContext(ctx: ServerContext, cwd?: string): EvalContext {
 
 const scopePolicies = new WeakMap<object, Map<string, CompiledPolicy>>();
 
-/** An attenuated token narrows the policy: the call must also pass each narrower scope in its chain. */
+/**
+ * An attenuated token narrows the policy: the call must also pass each narrower scope in its chain, and, for a
+ * sublayout token, the sub-policy (every section of it). A scope that denies denies; one that asks asks.
+ */
 function scopeDecision(ctx: ServerContext, claims: TokenClaims, call: ToolCall, ec: EvalContext): Decision | null {
   if (!claims.parent) return null; // the session token carries the policy's own scope
   let cache = scopePolicies.get(ctx);
   if (!cache) scopePolicies.set(ctx, (cache = new Map()));
+  let ask: Decision | null = null;
   for (const scope of ctx.tokens.scopeChain(claims)) {
-    const key = JSON.stringify(scope);
+    const key = JSON.stringify([scope.allow, scope.deny]);
     let compiled = cache.get(key);
     if (!compiled) {
       compiled = compilePolicy({ tools: { ...(scope.allow ? { allow: scope.allow } : {}), deny: scope.deny } });
@@ -56,8 +69,47 @@ function scopeDecision(ctx: ServerContext, claims: TokenClaims, call: ToolCall, 
     }
     const d = evaluateCall(compiled, call, ec);
     if (d.decision !== 'allow') return { decision: 'deny', reason: `token scope: ${d.reason}`, rule: d.rule };
+    if (!scope.sublayout) continue;
+    const sub = ctx.policy.sublayouts?.get(scope.sublayout);
+    if (!sub) return { decision: 'deny', reason: `token scope: sublayout '${scope.sublayout}' is not in the policy`, rule: 'sublayouts' };
+    if (sub.expiresMs !== undefined && Date.now() >= sub.expiresMs) {
+      return { decision: 'deny', reason: `sublayout '${sub.name}': its policy expired at ${sub.policy?.expires}`, rule: `sublayouts.${sub.name}.expires` };
+    }
+    if (!sub.compiled) continue;
+    const sd = evaluateCall(sub.compiled, call, ec);
+    if (sd.decision === 'deny') return { decision: 'deny', reason: `sublayout '${sub.name}': ${sd.reason}`, rule: sd.rule };
+    if (sd.decision === 'ask') ask ??= { decision: 'ask', reason: `sublayout '${sub.name}': ${sd.reason}`, rule: sd.rule };
+    if (sub.compiled.dataFlow) {
+      const flow = flowCheck(sub.compiled, call, ctx.session.heldLabels, ec);
+      if (flow.denied) return { decision: 'deny', reason: `sublayout '${sub.name}': ${flow.denied.reason}`, rule: `dataFlow:${flow.denied.rule}` };
+    }
   }
-  return null;
+  return ask;
+}
+
+interface Gates {
+  identity: { reason: string; rule: string } | null;
+  expiresMs: number | null;
+}
+const gates = new WeakMap<object, Gates>();
+
+/** What does not change for the life of the process, computed once: the identity verdict and the policy's expiry. */
+function gatesOf(ctx: ServerContext): Gates {
+  let g = gates.get(ctx);
+  if (!g) {
+    const p = ctx.policy.policy;
+    g = {
+      identity: p.identity ? identityRefusal(p.identity, ctx.identity.claimed()) : null,
+      expiresMs: p.expires ? Date.parse(p.expires) : null,
+    };
+    gates.set(ctx, g);
+  }
+  return g;
+}
+
+/** Why this agent may not use the policy (identity.allowedModels / allowedEnvironments), or null. */
+export function identityGate(ctx: ServerContext): { reason: string; rule: string } | null {
+  return gatesOf(ctx).identity;
 }
 
 export async function guarded(
@@ -66,9 +118,13 @@ export async function guarded(
   act: (approved: Approved) => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   const toolUseId = randomUUID();
+  /** Post-hoc limit violations of this call: appended to the reason of whatever is recorded. */
+  let limitNote = '';
+  let limitRule: string | undefined;
   /** Writes the decision to the session and the signed trail; throws only if the trail cannot be written. */
-  const record = (decision: 'allow' | 'deny' | 'ask', reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
-    ctx.session.recordAction(req.tool, decision, reason || undefined);
+  const record = (decision: AuditDecision, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
+    const why = limitNote ? (reason ? `${reason}; ${limitNote}` : limitNote) : reason;
+    ctx.session.recordAction(req.tool, decision, why || undefined);
     if (!ctx.trail) return;
     const id = ctx.identity.peek();
     ctx.trail.recordAction({
@@ -76,15 +132,15 @@ export async function guarded(
       toolUseId,
       input: req.input,
       decision,
-      rule,
-      reason,
+      rule: rule ?? limitRule,
+      reason: why,
       identity: id ? { identityHash: id.identityHash, spiffeId: id.spiffeId, model: id.model, modelSource: id.modelSource, environment: id.environment.type, parentPid: id.parent?.pid, parentExe: id.parent?.exe, parentExeSha256: id.parent?.exeSha256 } : { pending: true, parentPid: process.ppid },
       metrics: ctx.session.metrics(),
       ...(claims && tokenHash ? { token: { jti: claims.jti, sha256: tokenHash } } : {}),
     });
   };
   /** A refusal stands even if the trail fails; the failure is logged. */
-  const refuse = (text: string, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string, verdict: 'deny' | 'ask' = 'deny') => {
+  const refuse = (text: string, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string, verdict: AuditDecision = 'deny') => {
     try {
       record(verdict, reason, rule, claims, tokenHash);
     } catch (e) {
@@ -99,25 +155,59 @@ export async function guarded(
     ctx.session.recordAction(req.tool, 'deny', 'audit trail unavailable');
     return errorResult(`${PREFIX.policy} the audit trail is unavailable (${ctx.trailError ?? 'unknown error'}), so no guarded call can run; fix AFLOCK_HOME and restart`);
   }
+  const { claims, tokenHash } = auth;
+  const g = gatesOf(ctx);
+  if (g.identity) return refuse(`${PREFIX.auth} identity: ${g.identity.reason}`, g.identity.reason, g.identity.rule, claims, tokenHash);
+  if (g.expiresMs !== null && Date.now() >= g.expiresMs) {
+    const why = `the policy expired at ${ctx.policy.policy.expires}; renew it and restart the server`;
+    return refuse(`${PREFIX.policy} ${why}`, why, 'expires', claims, tokenHash);
+  }
+  // Limits come before the policy: every call counts, the ones the policy would deny included.
+  const admission = ctx.limits.admit(claims?.jti, req.tool);
+  if (admission.refusal) return refuse(`${PREFIX.policy} ${admission.refusal.reason}`, admission.refusal.reason, admission.refusal.rule, claims, tokenHash);
+  if (admission.violations.length > 0) {
+    limitNote = `post-hoc limit: ${admission.violations.map((v) => v.reason).join('; ')}`;
+    limitRule = admission.violations[0].rule;
+  }
+
   const call: ToolCall = { tool: req.tool, input: req.input };
   const ec = evalContext(ctx, req.cwd);
   let decision = evaluateCall(ctx.policy.compiled, call, ec);
-  if (decision.decision === 'allow' && auth.claims) decision = scopeDecision(ctx, auth.claims, call, ec) ?? decision;
-  if (decision.decision === 'deny') return refuse(`${PREFIX.policy} ${decision.reason}`, decision.reason, decision.rule, auth.claims, auth.tokenHash);
-  if (decision.decision === 'ask') return refuse(`${PREFIX.approval} ${decision.reason}`, decision.reason, decision.rule, auth.claims, auth.tokenHash, 'ask');
+  if (decision.decision !== 'deny' && claims) {
+    const narrowed = scopeDecision(ctx, claims, call, ec);
+    if (narrowed && (narrowed.decision === 'deny' || decision.decision === 'allow')) decision = narrowed;
+  }
+  if (decision.decision === 'deny') return refuse(`${PREFIX.policy} ${decision.reason}`, decision.reason, decision.rule, claims, tokenHash);
+  let verdict: AuditDecision = 'allow';
+  let approvalNote = '';
+  if (decision.decision === 'ask') {
+    const elicit = req.caller?.elicit;
+    if (!elicit) return refuse(`${PREFIX.approval} ${decision.reason}`, decision.reason, decision.rule, claims, tokenHash, 'ask');
+    const answer = await ctx.approvals.approve(elicit, { tool: req.tool, args: req.approvalArgs ?? req.input, rule: decision.rule, reason: decision.reason });
+    if (answer.outcome === 'failed') {
+      const why = `${decision.reason}; asking the user failed (${answer.detail})`;
+      return refuse(`${PREFIX.approval} ${why}`, why, decision.rule, claims, tokenHash, 'ask');
+    }
+    if (answer.outcome !== 'approved') {
+      const why = `${decision.reason}; the user ${answer.outcome} the approval request`;
+      return refuse(`${PREFIX.policy} ${why}`, why, decision.rule, claims, tokenHash, 'declined');
+    }
+    verdict = 'approved';
+    approvalNote = answer.via === 'remembered' ? `${decision.reason}; approved earlier in this session (remembered)` : `${decision.reason}; approved by the user`;
+  }
   const confined = req.confine?.();
-  if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', auth.claims, auth.tokenHash);
+  if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', claims, tokenHash);
   const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
   if (flow.denied) {
     log(`blocked data flow (${flow.denied.rule}) on ${req.tool}`);
-    return refuse(`${PREFIX.dataFlow} ${flow.denied.reason}`, flow.denied.reason, `dataFlow:${flow.denied.rule}`, auth.claims, auth.tokenHash);
+    return refuse(`${PREFIX.dataFlow} ${flow.denied.reason}`, flow.denied.reason, `dataFlow:${flow.denied.rule}`, claims, tokenHash);
   }
   ctx.session.addLabels(flow.newLabels);
   try {
-    record('allow', decision.reason, decision.rule, auth.claims, auth.tokenHash);
+    record(verdict, approvalNote || decision.reason, decision.rule, claims, tokenHash);
   } catch (e) {
     // A decision we cannot record is a decision we do not act on.
     return errorResult(`${PREFIX.policy} could not write the audit trail (${(e as Error).message}); the call was not run`);
   }
-  return act({ toolUseId, claims: auth.claims });
+  return act({ toolUseId, claims });
 }

@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck } from '../policy/evaluate.ts';
 import { normalizeLimit, type Limits } from '../policy/schema.ts';
-import { evalContext } from './guard.ts';
+import { evalContext, identityGate } from './guard.ts';
 import { jsonResult } from './result.ts';
 
 export function normalizedLimits(limits: Limits | undefined): Record<string, { value: number; enforcement: string }> | undefined {
@@ -17,7 +17,10 @@ export function normalizedLimits(limits: Limits | undefined): Record<string, { v
 
 export async function getIdentityTool(ctx: ServerContext): Promise<CallToolResult> {
   const id = await ctx.identity.get();
-  return jsonResult({ ...id } as Record<string, unknown>);
+  const refusal = identityGate(ctx);
+  // Whether this identity may use the policy at all (identity.allowedModels / allowedEnvironments).
+  const admission = refusal ? { admitted: false, reason: refusal.reason, rule: refusal.rule } : { admitted: true };
+  return jsonResult({ ...id, admission } as Record<string, unknown>);
 }
 
 export function getPolicyTool(ctx: ServerContext): CallToolResult {
@@ -28,6 +31,18 @@ export function getPolicyTool(ctx: ServerContext): CallToolResult {
     digest: p.digest,
     projectRoot: p.root,
     policy: { ...p.policy, ...(p.policy.limits ? { limits: normalizedLimits(p.policy.limits) } : {}) },
+    ...(p.sublayouts && p.sublayouts.size > 0
+      ? {
+          sublayoutScopes: [...p.sublayouts.values()].map((s) => ({
+            name: s.name,
+            source: s.source,
+            ...(s.digest ? { digest: s.digest } : {}),
+            limits: s.limits,
+            ...(s.allowedTools ? { allowedTools: s.allowedTools } : {}),
+            ...(s.deniedTools ? { deniedTools: s.deniedTools } : {}),
+          })),
+        }
+      : {}),
   });
 }
 
@@ -56,6 +71,8 @@ export function getSessionTool(ctx: ServerContext): CallToolResult {
     auditDir: ctx.trail?.dir ?? null,
     ...(ctx.trailError ? { auditError: ctx.trailError } : {}),
     metrics: s.metrics(),
+    limits: ctx.limits.report(),
+    approvals: ctx.approvals.report(),
     materials: s.materials,
     recentActions: s.recentActions(),
   });

@@ -10,20 +10,34 @@ import { log } from '../log.ts';
 import { normalizeLimit } from '../policy/schema.ts';
 import { normalizedLimits } from './info.ts';
 import { errorResult, jsonResult, PREFIX } from './result.ts';
+import { identityGate } from './guard.ts';
+import { identityRefusal } from '../policy/identity.ts';
+import { narrowLimits, normalizeLimits, tightestLimits, validToolPatterns, type NormalLimits, type SublayoutScope } from '../policy/sublayouts.ts';
+import { limitsFromClaim } from '../limits.ts';
+import type { Limits } from '../policy/schema.ts';
 
 export interface TokenScopeArg {
   tools?: string[];
   deny?: string[];
   ttl_seconds?: number;
+  /** A policy sublayout: the new token holds the intersection of the caller's rights and the sub-policy's. */
+  sublayout?: string;
+  /** Limits of the new token, no looser than the caller's. */
+  limits?: Limits;
 }
 
+/** A fail-fast wall-time limit bounds the session token's life; a post-hoc one must not end it early. */
 export function sessionTtlSeconds(ctx: ServerContext): number {
   const wall = ctx.policy.policy.limits?.maxWallTimeSeconds;
-  return wall !== undefined ? normalizeLimit(wall).value : DEFAULT_TTL_SECONDS;
+  if (wall === undefined) return DEFAULT_TTL_SECONDS;
+  const l = normalizeLimit(wall);
+  return l.enforcement === 'fail-fast' ? l.value : Math.max(l.value, DEFAULT_TTL_SECONDS);
 }
 
-/** Issues the session token: the policy's full scope. */
+/** Issues the session token: the policy's full scope. Throws when the identity may not use the policy. */
 export async function issueSessionToken(ctx: ServerContext): Promise<{ token: string; claims: TokenClaims }> {
+  const refusal = identityGate(ctx);
+  if (refusal) throw new Error(`identity: ${refusal.reason}`);
   const id = await ctx.identity.get();
   const tools = ctx.policy.policy.tools;
   const issued = await ctx.tokens.issue({
@@ -49,6 +63,8 @@ function describe(ctx: ServerContext, token: string, claims: TokenClaims): CallT
     ...(claims.parent ? { parent: claims.parent } : {}),
     ...(claims.allowed_tools ? { allowedTools: claims.allowed_tools } : {}),
     ...(claims.denied_tools ? { deniedTools: claims.denied_tools } : {}),
+    ...(claims.sublayout ? { sublayout: claims.sublayout } : {}),
+    ...(claims.limits ? { limits: claims.limits } : {}),
     usage: 'pass this token as the _token argument of bash, read_file, write_file and sign_attestation',
   });
 }
@@ -116,6 +132,10 @@ export async function getTokenTool(ctx: ServerContext, args: { _token?: string; 
   if (ctx.transport === 'http' && args._bootstrap !== undefined && args._token) {
     return errorResult(`${PREFIX.auth} pass either _bootstrap (for the first token) or _token (to refresh or attenuate it), not both`);
   }
+  // An agent outside identity.allowedModels / allowedEnvironments gets no token of any kind (checked before a
+  // bootstrap secret could be spent).
+  const refusal = identityGate(ctx);
+  if (refusal) return errorResult(`${PREFIX.auth} identity: ${refusal.reason}`);
   if (!args._token) {
     if (ctx.transport === 'http') return bootstrapToken(ctx, args, caller);
     if (ctx.gate.tokenIssued || ctx.gate.requireToken) {
@@ -145,19 +165,57 @@ export async function getTokenTool(ctx: ServerContext, args: { _token?: string; 
       parent: parent.parent,
       sublayout: parent.sublayout,
     });
+    ctx.limits.registerToken(claims, parent.jti); // a refresh continues its token's counters
     ctx.tokens.revoke(parent.jti);
     return describe(ctx, token, claims);
   }
-  const ttl = args.scope.ttl_seconds ?? remaining;
+  return attenuatedToken(ctx, parent, args.scope, remaining);
+}
+
+/**
+ * A narrower token for a sub-agent: its tools intersected with the caller's (and with a sublayout's sub-policy),
+ * its limits the tightest of the caller's, the sublayout's and the requested ones, its life no longer.
+ */
+async function attenuatedToken(ctx: ServerContext, parent: TokenClaims, scope: TokenScopeArg, remaining: number): Promise<CallToolResult> {
+  const bad = validToolPatterns([...(scope.tools ?? []), ...(scope.deny ?? [])]);
+  if (bad) return errorResult(`${PREFIX.auth} scope: ${bad}`);
+  let ttl = scope.ttl_seconds ?? remaining;
   if (ttl > remaining) return errorResult(`${PREFIX.auth} ttl_seconds ${ttl} is longer than the caller's token has left (${remaining}s)`);
+  let limits: NormalLimits = limitsFromClaim(parent.limits);
+  let sub: SublayoutScope | undefined;
+  if (scope.sublayout !== undefined) {
+    sub = ctx.policy.sublayouts?.get(scope.sublayout);
+    if (!sub) {
+      const known = [...(ctx.policy.sublayouts?.keys() ?? [])];
+      return errorResult(`${PREFIX.auth} the policy has no sublayout '${scope.sublayout}' (${known.length > 0 ? `it has: ${known.join(', ')}` : 'it declares none'})`);
+    }
+    const subIdentity = sub.policy?.identity ? identityRefusal(sub.policy.identity, ctx.identity.claimed()) : null;
+    if (subIdentity) return errorResult(`${PREFIX.auth} identity: sublayout '${sub.name}': ${subIdentity.reason}`);
+    if (sub.expiresMs !== undefined) {
+      const left = Math.floor((sub.expiresMs - Date.now()) / 1000);
+      if (left <= 0) return errorResult(`${PREFIX.auth} sublayout '${sub.name}': its policy expired at ${sub.policy?.expires}`);
+      ttl = Math.min(ttl, left);
+    }
+    limits = tightestLimits(limits, sub.limits);
+  }
+  if (scope.limits) {
+    const r = narrowLimits(limits, normalizeLimits(scope.limits), 'scope.limits');
+    if (!r.ok) return errorResult(`${PREFIX.auth} ${r.reason}`);
+    limits = r.limits;
+  }
+  const wall = limits.maxWallTimeSeconds;
+  if (wall?.enforcement === 'fail-fast') ttl = Math.min(ttl, wall.value);
+  const denied = [...(scope.deny ?? []), ...(sub?.deniedTools ?? [])];
   const { token, claims } = await ctx.tokens.issue({
     sub: parent.sub,
     identityHash: parent.identity_hash,
-    allowedTools: args.scope.tools,
-    deniedTools: args.scope.deny,
-    limits: parent.limits,
+    allowedTools: scope.tools ?? sub?.allowedTools,
+    deniedTools: denied.length > 0 ? [...new Set(denied)] : undefined,
+    limits: Object.keys(limits).length > 0 ? limits : undefined,
     ttlSeconds: ttl,
     parent: parent.jti,
+    ...(sub ? { sublayout: sub.name } : {}),
   });
+  ctx.limits.registerToken(claims);
   return describe(ctx, token, claims);
 }

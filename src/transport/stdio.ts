@@ -5,6 +5,7 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import { buildServer } from '../server.ts';
 import { createContext, drained, killChildren } from '../startup.ts';
 import { issueSessionToken } from '../tools/token.ts';
+import { identityGate } from '../tools/guard.ts';
 import { log } from '../log.ts';
 
 /** How long shutdown waits for calls in flight before it kills their commands. */
@@ -13,7 +14,9 @@ const DRAIN_MS = 2000;
 export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean }): Promise<number> {
   const ctx = await createContext({ ...opts, transport: 'stdio' });
   let experimental: Record<string, object> | undefined;
-  if (opts.requireToken) {
+  const refused = identityGate(ctx);
+  if (refused) log(`identity: ${refused.reason}; no token will be issued and every guarded call will be refused`);
+  else if (opts.requireToken) {
     // Option C: the parent receives the session token in the initialize result, so no call ever runs without one.
     const { token } = await issueSessionToken(ctx);
     experimental = { aflock: { token, sessionId: ctx.session.id } };
