@@ -12,7 +12,7 @@
 // its own McpServer and transport. Plain node:http rather than express keeps the bundle small.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -39,7 +39,7 @@ export interface HttpHandle {
   readonly port: number;
   readonly peerCheck: boolean;
   /** Per-connection peer check cost so far. */
-  peerStats(): { checked: number; dropped: number; meanMicros: number; maxMicros: number };
+  peerStats(): { tableReads: number; checked: number; dropped: number; meanMicros: number; maxMicros: number };
   close(): Promise<void>;
 }
 
@@ -124,23 +124,31 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
   };
 
   const server = createServer({ keepAliveTimeout: 5000 });
-  server.on('connection', (socket: Socket) => {
-    if (!check) return;
+  // With the peer check, a plain net server accepts connections paused (pauseOnConnect: nothing is read from them)
+  // and hands each one to the HTTP server ('connection' may be emitted by users for exactly this) only once its
+  // owner is known to be us. Without it, the HTTP server listens itself.
+  const admit = (socket: Socket) => {
     const t0 = process.hrtime.bigint();
     const client = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? -1 };
-    const r = check.lookup(client, { address: socket.localAddress ?? '', port: socket.localPort ?? -1 });
-    const ns = process.hrtime.bigint() - t0;
-    stats.checked++;
-    stats.totalNs += ns;
-    if (ns > stats.maxNs) stats.maxNs = ns;
-    if (!r.ok || r.uid !== check.uid) {
-      stats.dropped++;
-      dropLog(`dropped a connection from ${client.address}:${client.port}: ${r.ok ? `its socket belongs to uid ${r.uid}, not ours (${check.uid})` : r.reason}`);
-      socket.destroy();
-      return;
-    }
-    peers.set(socket, { uid: r.uid, inode: r.inode });
-  });
+    socket.on('error', () => undefined); // until the HTTP server takes it over
+    void check!.lookup(client, { address: socket.localAddress ?? '', port: socket.localPort ?? -1 }).then((r) => {
+      const ns = process.hrtime.bigint() - t0;
+      stats.checked++;
+      stats.totalNs += ns;
+      if (ns > stats.maxNs) stats.maxNs = ns;
+      if (!r.ok || r.uid !== check!.uid) {
+        stats.dropped++;
+        dropLog(`dropped a connection from ${client.address}:${client.port}: ${r.ok ? `its socket belongs to uid ${r.uid}, not ours (${check!.uid})` : r.reason}`);
+        socket.destroy();
+        return;
+      }
+      if (socket.destroyed || listener.listening === false) return void socket.destroy();
+      peers.set(socket, { uid: r.uid, inode: r.inode });
+      server.emit('connection', socket);
+      socket.resume();
+    });
+  };
+  const listener: NetServer = check ? createNetServer({ pauseOnConnect: true }, admit) : server;
 
   const callerOf = (socket: Socket): TokenCaller => {
     const peer = peers.get(socket);
@@ -275,13 +283,15 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => reject(new ConfigError(`cannot listen on ${HTTP_HOST}:${opts.port}: ${e.code ?? e.message}`));
-    server.once('error', onError);
-    server.listen({ host: HTTP_HOST, port: opts.port, exclusive: true }, () => {
-      server.off('error', onError);
+    listener.once('error', onError);
+    listener.listen({ host: HTTP_HOST, port: opts.port, exclusive: true }, () => {
+      listener.off('error', onError);
       resolve();
     });
   });
-  const addr = server.address();
+  // The HTTP server starts its connection bookkeeping (header/request timeouts, closeIdleConnections) on 'listening'.
+  if (listener !== server) server.emit('listening');
+  const addr = listener.address();
   port = typeof addr === 'object' && addr ? addr.port : opts.port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
@@ -291,6 +301,7 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
     port,
     peerCheck: !!check,
     peerStats: () => ({
+      tableReads: check?.tableReads ?? 0,
       checked: stats.checked,
       dropped: stats.dropped,
       meanMicros: stats.checked ? Number(stats.totalNs / BigInt(stats.checked)) / 1000 : 0,
@@ -299,7 +310,7 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
-        server.close();
+        listener.close();
         server.closeIdleConnections();
         await drained(ctx, DRAIN_MS);
         killChildren(ctx);
@@ -307,6 +318,7 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
         await Promise.all([...sessions.values()].map((s) => s.server.close().catch(() => undefined)));
         sessions.clear();
         server.closeAllConnections();
+        if (listener !== server) server.close();
       })()),
   };
 }
@@ -342,7 +354,7 @@ export async function serveHttp(opts: ServeHttpOptions): Promise<number> {
     throw e;
   }
   if (peer) {
-    const broken = peer.selfTest(HTTP_HOST, handle.port);
+    const broken = await peer.selfTest(HTTP_HOST, handle.port);
     if (broken) {
       await handle.close();
       bootstrap.wipe();
@@ -361,7 +373,7 @@ export async function serveHttp(opts: ServeHttpOptions): Promise<number> {
       await handle.close();
       bootstrap.wipe();
       const s = handle.peerStats();
-      if (peer) log(`peer check: ${s.checked} connections, ${s.dropped} dropped, mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
+      if (peer) log(`peer check: ${s.checked} connections (${s.dropped} dropped) answered by ${s.tableReads} table reads; wait per connection mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
       log(`shutting down (${why})`);
       resolve(0);
     };
