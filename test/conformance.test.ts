@@ -43,8 +43,11 @@ function outcome(r: ToolResult): 'allow' | 'deny' | 'ask' {
   return text(r).startsWith('Policy requires approval:') ? 'ask' : 'deny';
 }
 
+/** Lower-case names of this server's own tools are called directly; every other name is a host tool for check_tool. */
+const SERVER_TOOLS = new Set(['bash', 'read_file', 'write_file', 'sign_attestation', 'check_tool', 'get_token', 'get_session', 'get_policy', 'get_identity']);
+
 async function callAs(s: RpcServer, tool: string, input: Record<string, unknown>, token?: string): Promise<{ verdict: 'allow' | 'deny' | 'ask'; detail: string }> {
-  if (/^[A-Z]/.test(tool)) {
+  if (!SERVER_TOOLS.has(tool)) {
     const r = await s.call('check_tool', { tool_name: tool, tool_input: input });
     const d = JSON.parse(text(r));
     return { verdict: d.decision, detail: d.reason };

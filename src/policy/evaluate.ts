@@ -104,9 +104,6 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   const { tool, input } = call;
   const subject = subjectOf(tool, input);
   const isBash = tool === 'Bash';
-  if (isBash && typeof field(input, 'command') !== 'string' && policy.tools) {
-    return deny('Bash input has no command string');
-  }
   const bash = isBash ? new BashView(subject) : null;
 
   // 1. tools.deny, then what the strict Bash analysis cannot see through.

@@ -11,8 +11,8 @@
 export type Dialect = 'text' | 'path';
 
 export class GlobError extends Error {
-  constructor(readonly pattern: string, message: string) {
-    super(`invalid pattern ${JSON.stringify(pattern)}: ${message}`);
+  constructor(readonly pattern: string, readonly detail: string) {
+    super(`invalid pattern ${JSON.stringify(pattern)}: ${detail}`);
     this.name = 'GlobError';
   }
 }
@@ -228,12 +228,18 @@ export function compileToolPattern(source: string): ToolPattern {
   const colon = source.indexOf(':');
   const toolPart = colon < 0 ? source : source.slice(0, colon);
   if (toolPart === '') throw new GlobError(source, 'the tool name before ":" is empty');
-  return {
-    source,
-    tool: compileGlob(toolPart, 'text'),
-    toolLower: compileGlob(toolPart.toLowerCase(), 'text'),
-    subject: colon < 0 ? null : compileGlob(source.slice(colon + 1), 'text'),
-  };
+  try {
+    return {
+      source,
+      tool: compileGlob(toolPart, 'text'),
+      toolLower: compileGlob(toolPart.toLowerCase(), 'text'),
+      subject: colon < 0 ? null : compileGlob(source.slice(colon + 1), 'text'),
+    };
+  } catch (e) {
+    // Name the whole entry as written in the policy, not just the half that failed.
+    if (e instanceof GlobError) throw new GlobError(source, e.detail);
+    throw e;
+  }
 }
 
 /**
