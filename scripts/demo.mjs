@@ -24,7 +24,8 @@ const client = new Client({ name: 'aflock-demo', version: '1.0.0' });
 await client.connect(transport);
 
 const show = (label, result) => {
-  const body = result.content.map((c) => c.text).join('');
+  // Tokens are credentials: show their shape, not their value.
+  const body = result.content.map((c) => c.text).join('').replace(/"token": "(ey[\w-]{8})[\w.-]+"/g, '"token": "$1…(redacted)"');
   console.log(`\n> ${label}\n${result.isError ? '[refused] ' : ''}${body.length > 600 ? `${body.slice(0, 600)}...` : body}`);
 };
 const call = async (label, name, args = {}) => {
