@@ -2,7 +2,7 @@
 // /proc but never trust names: the description is recorded, the pipe is the credential. The model is whatever the
 // agent says it is (--model or its environment) and is marked self-reported.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readlinkSync, createReadStream } from 'node:fs';
+import { statSync, readFileSync, readlinkSync, createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 
 export interface ProcessInfo {
@@ -21,7 +21,8 @@ export interface Identity {
   modelVersion: string;
   modelSource: 'flag' | 'environment' | 'unknown';
   selfReported: true;
-  environment: { type: 'local' | 'container' | 'kubernetes'; hostname?: string; containerId?: string; namespace?: string; podName?: string; userId?: number };
+  /** `unknown` when the markers could not be inspected (no permission): an environment list then fails closed. */
+  environment: { type: 'local' | 'container' | 'kubernetes' | 'unknown'; hostname?: string; containerId?: string; namespace?: string; podName?: string; userId?: number };
   parent: ProcessInfo | null;
   policyDigest: string;
   notes: string[];
@@ -92,17 +93,34 @@ function containerId(): string | undefined {
   return m ? m[1].slice(0, 12) : undefined;
 }
 
-function detectEnvironment(env: NodeJS.ProcessEnv): Identity['environment'] {
+/** true / false, or undefined when the answer is unknown (no permission to look). */
+function exists(p: string): boolean | undefined {
+  try {
+    statSync(p);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? false : undefined;
+  }
+}
+
+function detectEnvironment(env: NodeJS.ProcessEnv, notes: string[]): Identity['environment'] {
   const host = safe(() => hostname());
-  const exists = (p: string) => safe(() => existsSync(p)) === true;
+  const k8s = exists('/var/run/secrets/kubernetes.io');
+  const docker = exists('/.dockerenv');
+  const podman = exists('/run/.containerenv');
   // Kubernetes first: a pod is also a container, and the namespace is the more useful name.
-  if (exists('/var/run/secrets/kubernetes.io') || safe(() => env.KUBERNETES_SERVICE_HOST)) {
+  if (k8s || safe(() => env.KUBERNETES_SERVICE_HOST)) {
     const ns = safe(() => readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim());
     return { type: 'kubernetes', hostname: host, podName: host, ...(ns ? { namespace: ns } : {}) };
   }
-  if (exists('/.dockerenv') || exists('/run/.containerenv')) {
+  if (docker || podman) {
     const id = containerId();
     return { type: 'container', hostname: host, ...(id ? { containerId: id } : {}) };
+  }
+  if (k8s === undefined || docker === undefined || podman === undefined) {
+    notes.push('the container and Kubernetes markers could not be inspected (no permission): the environment is unknown');
+    return { type: 'unknown', hostname: host };
   }
   return { type: 'local', hostname: host };
 }
@@ -163,7 +181,7 @@ function claim(modelFlag: string | undefined, env: NodeJS.ProcessEnv): Claimed {
     }
     if (!readable) notes.push('the environment is not readable here (no permission): the model is unknown unless --model is given');
   }
-  const environment = detectEnvironment(env);
+  const environment = detectEnvironment(env, notes);
   const uid = safe(() => process.getuid?.());
   if (uid !== undefined && uid !== 0) environment.userId = uid;
   return { model, modelSource, environment, notes };

@@ -45,6 +45,12 @@ export function identityRefusal(constraints: Policy['identity'], id: ClaimedIden
   }
   const envs = constraints?.allowedEnvironments;
   if (envs && envs.length > 0) {
+    if (id.environment.type === 'unknown') {
+      return {
+        reason: `identity.allowedEnvironments is set and the environment could not be inspected (no permission to read its markers); refusing rather than guessing`,
+        rule: 'identity.allowedEnvironments',
+      };
+    }
     const names = environmentNames(id.environment);
     if (!envs.some((p) => names.some((n) => identityGlobMatches(p, n)))) {
       return { reason: `environment '${names[names.length - 1]}' is not in identity.allowedEnvironments [${envs.join(', ')}]`, rule: 'identity.allowedEnvironments' };
