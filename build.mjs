@@ -11,12 +11,11 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { buildSea as buildSeaExecutable, SeaBuildError } from './scripts/sea.mjs';
 
-const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const args = process.argv.slice(2);
 const release = args.includes('--release');
@@ -26,8 +25,6 @@ if (pkgAt >= 0 && (!pkgTargets || pkgTargets.startsWith('-'))) fail('--pkg needs
 for (const a of args) if (!['--release', '--no-sea', '--pkg', pkgTargets].includes(a)) fail(`unknown option ${a}`);
 const noSea = (args.includes('--no-sea') || process.env.AFLOCK_NO_SEA === '1') && !release;
 
-/** The Node fuse postject flips so the binary runs the injected blob instead of acting as `node`. */
-const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** Must match SEA_HARDENING_ASSET in src/runtime.ts. */
 const HARDENING_ASSET = 'aflock-hardening.json';
 
@@ -41,10 +38,6 @@ function run(cmd, argv, opts = {}) {
   if (r.error) fail(`${cmd}: ${r.error.message}`);
   if (r.status !== 0) fail(`${cmd} ${argv.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
   return r;
-}
-
-function hasCommand(name) {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
 }
 
 const t0 = performance.now();
@@ -84,70 +77,25 @@ function ms(since) {
 }
 
 /**
- * Node's single executable, offline: blob from the CJS bundle (with V8 code cache) -> copy of this node, stripped ->
- * NODE_OPTIONS switched off -> blob injected with postject -> checked -> moved into place.
+ * Node's single executable, offline (scripts/sea.mjs, shared with the benchmark's floor): blob from the CJS bundle
+ * (with V8 code cache) -> copy of this node, stripped -> NODE_OPTIONS switched off -> blob injected with postject ->
+ * checked -> moved into place.
  */
 async function buildSea() {
   const t = performance.now();
-  if (process.platform !== 'linux') console.error(`build: note: the single executable is built for ${process.platform}-${process.arch}; only Linux x64 is tested`);
-  const work = mkdtempSync(join(tmpdir(), 'aflock-sea-'));
   try {
-    const blob = join(work, 'sea-prep.blob');
-    const marker = join(work, HARDENING_ASSET);
-    writeFileSync(marker, JSON.stringify({ nodeOptions: 'ignored' }));
-    const config = join(work, 'sea-config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ main: resolve('dist/aflock-mcp.cjs'), output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, assets: { [HARDENING_ASSET]: marker } }),
-    );
-    run(process.execPath, ['--experimental-sea-config', config], { env: cleanEnv() });
-
-    const exe = join(work, 'aflock-mcp');
-    copyFileSync(process.execPath, exe);
-    chmodSync(exe, 0o755);
-    if (hasCommand('strip')) run('strip', ['--strip-all', exe]);
-    else console.error('build: note: strip is not installed, the executable keeps its symbols (about 12 MB larger)');
-
-    disableNodeOptions(exe);
-
-    const { inject } = require('postject');
-    const warn = console.warn; // postject warns "Can't find string offset for section name '.note'": harmless
-    console.warn = () => {};
-    const log = console.log; // ... and prints "Injection done!" on stdout
-    console.log = () => {};
-    try {
-      await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
-    } finally {
-      console.warn = warn;
-      console.log = log;
-    }
-    checkExecutable(exe, work);
-    renameOrCopy(exe, 'dist/aflock-mcp');
-    console.error(`built dist/aflock-mcp (${(statSync('dist/aflock-mcp').size / 1e6).toFixed(1)} MB, ${ms(t)})`);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+    await buildSeaExecutable({
+      main: 'dist/aflock-mcp.cjs',
+      output: 'dist/aflock-mcp',
+      assets: { [HARDENING_ASSET]: JSON.stringify({ nodeOptions: 'ignored' }) },
+      check: checkExecutable,
+      log: (m) => console.error(`build: ${m}`),
+    });
+  } catch (e) {
+    if (e instanceof SeaBuildError) fail(e.message);
+    throw e;
   }
-}
-
-/**
- * A single executable honours NODE_OPTIONS (--require, --import, --inspect ...) before its own code runs, and Node 20
- * has no switch to stop it. Node looks the variable up through one C string, "NODE_OPTIONS", in .rodata; blanking
- * its first byte makes that lookup ask for "", which getenv never finds. Only that string is changed: the other
- * "NODE_OPTIONS" bytes in the binary are JavaScript source and V8 snapshot data (length-prefixed), which we leave
- * alone. checkExecutable() then proves the effect by running the result with a preload that must not run.
- */
-function disableNodeOptions(exe) {
-  const data = readFileSync(exe);
-  const needle = Buffer.from('\0NODE_OPTIONS\0', 'latin1');
-  const hits = [];
-  for (let i = data.indexOf(needle); i >= 0; i = data.indexOf(needle, i + 1)) {
-    const lengthPrefixed = i >= 3 && data.readUInt32LE(i - 3) === 12; // a V8 string: 4-byte length, then the bytes
-    const prevIsText = i > 0 && data[i - 1] >= 0x20 && data[i - 1] < 0x7f; // a C string table: text NUL text NUL
-    if (!lengthPrefixed && prevIsText) hits.push(i + 1);
-  }
-  if (hits.length !== 1) fail(`expected one "NODE_OPTIONS" C string in ${process.execPath}, found ${hits.length}; this Node needs a look before its binary is patched`);
-  data[hits[0]] = 0;
-  writeFileSync(exe, data);
+  console.error(`built dist/aflock-mcp (${(statSync('dist/aflock-mcp').size / 1e6).toFixed(1)} MB, ${ms(t)})`);
 }
 
 /** The built executable must print our version, and must not run a NODE_OPTIONS preload. */
@@ -164,16 +112,6 @@ function cleanEnv() {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   return env;
-}
-
-function renameOrCopy(from, to) {
-  rmSync(to, { force: true });
-  try {
-    renameSync(from, to);
-  } catch {
-    copyFileSync(from, to);
-    chmodSync(to, 0o755);
-  }
 }
 
 function sha256(file) {
