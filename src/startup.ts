@@ -36,6 +36,9 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     trailError = (e as Error).message;
     log(`audit trail unavailable: ${trailError}; guarded tools will refuse every call`);
   }
+  for (const section of unenforcedRestrictions(opts.policy.policy)) {
+    log(`policy section '${section}' restricts the agent but is not enforced by this server (see the README's policy reference)`);
+  }
   return {
     policy: opts.policy,
     session,
@@ -51,6 +54,16 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     inflight: { count: 0, idle: [] },
     children: new Set(),
   };
+}
+
+/** Sections that read like restrictions but that the server cannot enforce: said once at start, never silently. */
+function unenforcedRestrictions(p: LoadedPolicy['policy']): string[] {
+  const out: string[] = [];
+  if (p.grants) out.push('grants');
+  if (p.identity?.requiredTools?.length) out.push('identity.requiredTools');
+  if (p.evaluators) out.push('evaluators');
+  if (p.requiredAttestations?.length) out.push('requiredAttestations');
+  return out;
 }
 
 /** Resolves when no tool call is in flight, or after `ms` at the latest. */
