@@ -112,6 +112,14 @@ export function identityGate(ctx: ServerContext): { reason: string; rule: string
   return gatesOf(ctx).identity;
 }
 
+/** Why no call can be allowed right now whatever its input (identity, expired policy), or null. For check_tool. */
+export function standingRefusal(ctx: ServerContext): { reason: string; rule: string } | null {
+  const g = gatesOf(ctx);
+  if (g.identity) return { reason: `identity: ${g.identity.reason}`, rule: g.identity.rule };
+  if (g.expiresMs !== null && Date.now() >= g.expiresMs) return { reason: `the policy expired at ${ctx.policy.policy.expires}`, rule: 'expires' };
+  return null;
+}
+
 export async function guarded(
   ctx: ServerContext,
   req: GuardedRequest,

@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck } from '../policy/evaluate.ts';
 import { normalizeLimit, type Limits } from '../policy/schema.ts';
-import { evalContext, identityGate } from './guard.ts';
+import { evalContext, identityGate, standingRefusal } from './guard.ts';
 import { jsonResult } from './result.ts';
 
 export function normalizedLimits(limits: Limits | undefined): Record<string, { value: number; enforcement: string }> | undefined {
@@ -47,6 +47,8 @@ export function getPolicyTool(ctx: ServerContext): CallToolResult {
 }
 
 export function checkToolTool(ctx: ServerContext, args: { tool_name: string; tool_input?: Record<string, unknown> | null }): CallToolResult {
+  const standing = standingRefusal(ctx);
+  if (standing) return jsonResult({ allowed: false, decision: 'deny', reason: standing.reason, rule: standing.rule }, true);
   const call = { tool: args.tool_name, input: args.tool_input ?? null };
   const ec = evalContext(ctx);
   let d = evaluateCall(ctx.policy.compiled, call, ec);

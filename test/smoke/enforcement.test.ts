@@ -107,6 +107,8 @@ test('identity.allowedModels: another model gets no token and no guarded call, w
   const t = await s.call('get_token');
   assert.ok(t.isError);
   assert.match(text(t), /^Authorization denied: identity: model 'gpt-5'/);
+  const check = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'echo x' } }));
+  assert.equal([check.allowed, check.decision, check.rule], [false, 'deny', 'identity.allowedModels']);
   const id = json(await s.call('get_identity'));
   assert.is(id.admission.admitted, false);
   assert.is(id.admission.rule, 'identity.allowedModels');
