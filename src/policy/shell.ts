@@ -184,6 +184,7 @@ interface Env {
   pipeSrc: string;     // the enclosing pipeline, for details
   xargs: boolean;      // the command line is completed from xargs' input
   depth: number;       // structural recursion depth
+  vars?: ReadonlyMap<string, string>; // loop variables bound to one literal item
 }
 
 interface Script { b: string; level: number }
@@ -201,6 +202,8 @@ const MAX_LEVEL = 8;            // nested bash -c / eval / ... strings
 const MAX_DEPTH = 400;          // structural recursion (groups in groups, substitutions in substitutions)
 const MIN_PARSE_BUDGET = 1 << 20; // bytes parsed for one analysis, nested strings included (at least 4x the input)
 const MAX_BRACE_WORDS = 256;
+const MAX_LOOP_ITEMS = 16;
+const MAX_LOOP_BYTES = 1 << 16;
 const MAX_DETAIL = 200;
 
 const literalArg = (value: string): Arg =>
@@ -221,6 +224,14 @@ function keyOf(name: string): string {
 function snippet(bytes: string): string {
   const s = fromBytes(bytes).replace(/\s+/g, ' ').trim();
   return s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL - 1)}…` : s;
+}
+
+/** Commands whose "writes" change metadata or remove files, not content that could later be executed. */
+const METADATA_WRITERS = new Set(['chmod', 'chown', 'chgrp', 'touch', 'mkdir', 'rm', 'rmdir', 'unlink', 'shred',
+  'truncate', 'mkfifo', 'mknod', 'find']);
+
+function normPath(p: string): string {
+  return p.replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '').replace(/(\/\.)+$/, '').replace(/\/$/, '') || p;
 }
 
 const IGNORED_PATHS = new Set(['-', '/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '/dev/zero',
@@ -402,6 +413,33 @@ const FILE_CMDS: Record<string, FileSpec> = {
   split: { v: 'lbCnad', first: 'read', ops: 'none' },
 };
 
+/** Tools that run the command given after their options (and `sub`command, and `operands` words of their own). */
+interface RunnerSpec { v?: string; vl?: string[]; sub?: string[]; operands?: number; shell?: string[] }
+const RUNNERS: Record<string, RunnerSpec> = {
+  strace: { v: 'eopsuEPIbaOSX' }, ltrace: { v: 'eopsunlLxFAaw' }, valgrind: {}, caffeinate: { v: 'tw' },
+  pkexec: { vl: ['--user'] }, torsocks: { v: 'uPpa' }, proxychains: { v: 'f' }, proxychains4: { v: 'f' },
+  firejail: {}, 'xvfb-run': { v: 'nsfepw' }, 'dbus-run-session': { vl: ['--config-file', '--dbus-daemon'] },
+  'systemd-run': { v: 'pEuMH', vl: ['--unit', '--property', '--description', '--slice', '--uid', '--gid',
+    '--working-directory', '--setenv', '--machine', '--host', '--on-active', '--on-calendar', '--timer-property'] },
+  nsenter: { v: 'tSGwrmunipUCT', vl: ['--target', '--setuid', '--setgid', '--wd', '--root'] },
+  unshare: { vl: ['--map-user', '--map-group', '--setuid', '--setgid', '--propagation', '--wd', '--root'] },
+  chpst: { v: 'uUebmdofpcrlLt' }, doppler: { sub: ['run'], v: 'pc', vl: ['--project', '--config', '--command'],
+    shell: ['--command'] },
+  uv: { sub: ['run'], v: 'pw', vl: ['--with', '--python', '--env-file', '--project', '--directory', '--extra',
+    '--group', '--package', '--index', '--with-requirements', '--from', '--with-editable'] },
+  uvx: { v: 'p', vl: ['--from', '--with', '--python', '--index'] },
+  poetry: { sub: ['run'] }, pipenv: { sub: ['run'] }, pdm: { sub: ['run'] }, hatch: { sub: ['run'] },
+  rye: { sub: ['run'] }, bundle: { sub: ['exec'] }, pixi: { sub: ['run', 'exec'], v: 'e', vl: ['--environment'] },
+  conda: { sub: ['run'], v: 'np', vl: ['--name', '--prefix', '--cwd'] },
+  mamba: { sub: ['run'], v: 'np', vl: ['--name', '--prefix', '--cwd'] },
+  micromamba: { sub: ['run'], v: 'np', vl: ['--name', '--prefix', '--cwd'] },
+  direnv: { sub: ['exec'], operands: 1 }, mise: { sub: ['exec', 'x'] }, asdf: { sub: ['exec'] },
+  npm: { sub: ['exec', 'x'], v: 'cw', vl: ['--call', '--package', '--workspace'], shell: ['-c', '--call'] },
+  pnpm: { sub: ['exec', 'dlx'], v: 'C', vl: ['--filter', '--dir'] }, yarn: { sub: ['exec', 'dlx'] },
+  'aws-vault': { sub: ['exec'], operands: 1 }, op: { sub: ['run'], vl: ['--env-file'] },
+  dotenv: { v: 'ecv', vl: ['--env'] }, 'with-contenv': {}, tini: { v: 'sepgl' }, 'dumb-init': { v: 'r' },
+};
+
 // Environment variables whose value the shell or a tool runs as a command line.
 const COMMAND_VARS = new Set(['GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'GIT_EDITOR',
   'GIT_SEQUENCE_EDITOR', 'GIT_ASKPASS', 'SSH_ASKPASS', 'SUDO_ASKPASS', 'PAGER', 'EDITOR', 'VISUAL', 'PROMPT_COMMAND',
@@ -428,6 +466,8 @@ class Analyzer {
   readonly network: NetworkTarget[] = [];
   readonly unresolvable: Unresolvable[] = [];
   private readonly seen = new Set<string>();
+  /** Files whose content this command line writes (normalised), to notice it running one of them later. */
+  private readonly written = new Set<string>();
   private parseBudget: number;
 
   constructor(private readonly p: Loaded, inputBytes: number) {
@@ -449,12 +489,22 @@ class Analyzer {
     if (!arg || arg.procSubst) return;
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
+    if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
     const path = fromBytes(argText(arg));
     const cmd = fromBytes(command);
     const key = `f\0${mode}\0${cmd}\0${path}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.files.push({ path, mode, command: cmd });
+  }
+
+  /** A file about to be executed (a command path or a script operand): flag it when this line wrote it. */
+  executes(path: string, src: string): void {
+    if (!this.written.size) return;
+    const p = normPath(path);
+    for (const w of this.written) {
+      if (p === w || p.startsWith(w === '/' ? '/' : `${w}/`)) { this.unres('runs a file it wrote', src); return; }
+    }
   }
 
   net(target: string, command: string): void {
@@ -470,6 +520,9 @@ class Analyzer {
   emit(name: string, path: string, args: Arg[], via: string): void {
     const n = fromBytes(name);
     const a = args.map((x) => fromBytes(argText(x)));
+    const key = `c\0${via}\0${path}\0${a.join('\0')}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     const dynamicArgs: number[] = [];
     args.forEach((x, i) => { if (!x.literal) dynamicArgs.push(i); });
     this.commands.push({ name: n, path: fromBytes(path), args: a, dynamicArgs, text: [n, ...a].join(' '), via });
@@ -552,9 +605,28 @@ class Analyzer {
       case 'ForClause': {
         const via = cmd.Select ? 'select' : 'for';
         const loop = cmd.Loop;
-        if (kind(loop) === 'WordIter') for (const w of list(loop.Items)) this.word(w, { ...benv, via }, sc, false);
-        else this.nested(loop, { ...benv, via }, sc);
-        this.stmts(list(cmd.Do), { ...benv, via }, sc);
+        const body = list(cmd.Do);
+        if (kind(loop) !== 'WordIter') {
+          this.nested(loop, { ...benv, via }, sc);
+          this.stmts(body, { ...benv, via }, sc);
+          return;
+        }
+        const name = kind(loop.Name) === 'Lit' ? String(loop.Name.Value) : '';
+        const items: Arg[] = [];
+        for (const w of list(loop.Items)) items.push(...this.word(w, { ...benv, via }, sc, true));
+        const vars = new Map(benv.vars);
+        vars.delete(name);
+        // `for f in a b; do cat $f; done` reads a and b: walk the body once per literal item, as long as nothing else
+        // can assign the variable and the repetition stays small.
+        const bodyBytes = body.reduce((n, b) => n + (spanOf(b)[1] - spanOf(b)[0]), 0);
+        const bindable = name && !cmd.Select && items.length > 0 && items.length <= MAX_LOOP_ITEMS
+          && items.every((a) => a.literal && !/\s/.test(a.value)) && bodyBytes * items.length <= MAX_LOOP_BYTES
+          && !mayAssign(name, sc.b);
+        if (!bindable) {
+          this.stmts(body, { ...benv, via, vars }, sc);
+          return;
+        }
+        for (const item of items) this.stmts(body, { ...benv, via, vars: new Map(vars).set(name, item.value) }, sc);
         return;
       }
       case 'CaseClause': {
@@ -575,7 +647,7 @@ class Analyzer {
       }
       case 'TimeClause': this.stmt(cmd.Stmt, { ...benv, via: 'time' }, sc); return;
       case 'CoprocClause': this.stmt(cmd.Stmt, { ...benv, via: 'coproc' }, sc); return;
-      case 'DeclClause': this.decl(cmd, stmt, benv, sc); return;
+      case 'DeclClause': this.decl(cmd, benv, sc); return;
       case 'LetClause': {
         this.nested(cmd, benv, sc);
         const args = list(cmd.Exprs).map((e) => literalArg(this.src(e, sc)));
@@ -685,7 +757,9 @@ class Analyzer {
           break;
         case 'DblQuoted':
           for (const inner of list(part.Parts)) {
+            const bound = kind(inner) === 'ParamExp' ? boundValue(inner, env) : null;
             if (kind(inner) === 'Lit') push(dqUnescape(inner.Value), false);
+            else if (bound !== null) push(bound, false);
             else {
               literal = false;
               tail = '';
@@ -700,11 +774,18 @@ class Analyzer {
           glob = true;
           break;
         }
-        case 'ParamExp':
+        case 'ParamExp': {
+          const bound = boundValue(part, env);
+          if (bound !== null) {
+            push(bound, false);
+            if (/[*?]|\[.*\]/.test(bound)) glob = true;
+            break;
+          }
           if (part.Excl) indirect = true;
           literal = false; splitSafe = false; tail = '';
           this.nested(part, env, sc);
           break;
+        }
         case 'ArithmExp':
           literal = false; tail = '';
           this.nested(part, env, sc);
@@ -817,7 +898,7 @@ class Analyzer {
     }
   }
 
-  private decl(cmd: Raw, stmt: Raw, env: Env, sc: Script): void {
+  private decl(cmd: Raw, env: Env, sc: Script): void {
     const variant = kind(cmd.Variant) === 'Lit' ? String(cmd.Variant.Value) : 'declare';
     const args: Arg[] = [];
     for (const a of list(cmd.Args)) {
@@ -833,7 +914,6 @@ class Analyzer {
       if (v) args.push({ ...v, value: v.literal ? `${name}${op}${v.value}` : `${name}${op}${v.src}`, src: `${name}${op}${v.src}` });
       else args.push({ ...literalArg(`${name}${op}`), literal: !kind(a.Array), src: this.src(a, sc) });
     }
-    void stmt;
     this.emit(variant, variant, args, env.via);
   }
 
@@ -856,6 +936,7 @@ class Analyzer {
       const args = argv.slice(i + 1);
       // `/???/c?rl` runs whatever file the pattern matches.
       if (w.glob) this.unres('non-literal command name', c.src);
+      if (path.includes('/') || this.written.has(path)) this.executes(path, c.src);
       const next = this.wrapper(key, name, path, args, c, via);
       if (next === null) {
         this.emit(name, path, args, via);
@@ -903,7 +984,7 @@ class Analyzer {
           .some((f) => o.flags.has(f))) return { index: -1, via };
         let j = args.length - o.operands.length;
         while (args[j] && isAssignment(args[j])) { this.envAssignWord(args[j], c); j++; }
-        if (!args[j]) { this.shellStdin(name, c); return { index: -1, via }; }
+        if (!args[j]) { this.shellStdin(c); return { index: -1, via }; }
         return { index: j, via: key };
       }
       case 'env': {
@@ -1013,17 +1094,19 @@ class Analyzer {
       case 'su':
       case 'runuser': {
         self();
-        const o = scan(args, {
+        const spec: FileSpec = {
           v: 'csgGwu', vl: ['--command', '--session-command', '--shell', '--group', '--supp-group',
             '--whitelist-environment', '--user'], ops: 'none',
-        }, true);
+        };
+        // `su - -c cmd user`: a lone `-` means --login, and options may follow the user name.
+        const o = scan(args.map((a) => (a.literal && a.value === '-' ? literalArg('--login') : a)), spec, key === 'runuser');
         const cmd = o.opts.find((x) => ['-c', '--command', '--session-command'].includes(x.name));
         if (cmd) { this.shellString(cmd.value, c, `${key} -c`); return { index: -1, via }; }
         if (key === 'runuser' && o.opts.some((x) => x.name === '-u' || x.name === '--user')) {
-          const j = args.length - o.operands.length;
+          const j = args.length - scan(args, spec, true).operands.length;
           return args[j] ? { index: j, via: 'runuser' } : { index: -1, via };
         }
-        this.shellStdin(name, c);
+        this.shellStdin(c);
         return { index: -1, via };
       }
       case 'script': {
@@ -1058,7 +1141,7 @@ class Analyzer {
             '--results', '--tmpdir', '--workdir', '--timeout', '--delay', '--retries', '--halt'], ops: 'none',
         }, true);
         const cmdWords = o.operands;
-        if (!cmdWords.length) { this.shellStdin('parallel', c); return { index: -1, via }; }
+        if (!cmdWords.length) { this.shellStdin(c); return { index: -1, via }; }
         this.joinedScript(cmdWords, { ...c, env: { ...c.env, xargs: true } }, 'parallel');
         return { index: -1, via };
       }
@@ -1066,8 +1149,106 @@ class Analyzer {
         self();
         this.find(name, args, c);
         return { index: -1, via };
-      default:
-        return null;
+      case 'sg': {
+        // sg GROUP [-c] COMMAND runs the command with /bin/sh -c.
+        self();
+        const rest = args.slice(1);
+        if (rest[0]?.literal && rest[0].value === '-c') this.shellString(rest[1], c, 'sg -c');
+        else if (rest.length) this.joinedScript(rest, c, 'sg');
+        return { index: -1, via };
+      }
+      case 'gdb':
+      case 'cgdb': {
+        self();
+        const o = scan(args, { v: 'xpcdsDi', vl: ['-ex', '--eval-command', '-iex', '--init-eval-command', '--command',
+          '--init-command', '--pid', '--core', '--directory', '--symbols', '--exec', '--se', '--cd', '--tty'],
+        ops: 'none', stop: ['--args'] });
+        for (const x of o.opts) {
+          if (['-ex', '--eval-command', '-iex', '--init-eval-command'].includes(x.name)
+            && (!x.value?.literal || /^\s*(!|shell\b|python|py\b|pi\b|pipe\b|\||guile|gu\b|source\b|run\b|r\b|start\b)/.test(x.value.value))) {
+            this.unres('interpreter inline code', c.src);
+          }
+          if (['-x', '--command', '--init-command'].includes(x.name)) this.file(x.value, 'read', name);
+        }
+        const at = args.findIndex((a) => a.literal && a.value === '--args');
+        return at >= 0 && args[at + 1] ? { index: at + 1, via: 'gdb --args' } : { index: -1, via };
+      }
+      case 'docker':
+      case 'podman':
+      case 'nerdctl': {
+        self();
+        const g = scan(args, { v: 'Hlc', vl: ['--host', '--context', '--config', '--log-level', '--tlscacert',
+          '--tlscert', '--tlskey'], ops: 'none' }, true);
+        let k = args.length - g.operands.length;
+        if (args[k]?.literal && args[k].value === 'container') k++;
+        const sub = args[k]?.literal ? args[k].value : '';
+        if (!['run', 'exec', 'create'].includes(sub)) return { index: -1, via };
+        const rest = args.slice(k + 1);
+        const o = scan(rest, {
+          v: 'acehlmpuvw', ops: 'none',
+          vl: ['--env', '--env-file', '--volume', '--publish', '--workdir', '--name', '--user', '--network', '--net',
+            '--label', '--entrypoint', '--mount', '--platform', '--cpus', '--memory', '--add-host', '--cap-add',
+            '--cap-drop', '--device', '--dns', '--hostname', '--ipc', '--log-driver', '--log-opt', '--pid', '--restart',
+            '--runtime', '--security-opt', '--shm-size', '--tmpfs', '--ulimit', '--gpus', '--pull', '--stop-signal',
+            '--health-cmd', '--cidfile', '--detach-keys', '--volumes-from', '--link', '--expose', '--group-add',
+            '--memory-swap', '--sysctl', '--userns', '--uts', '--label-file', '--cpu-shares', '--attach', '--network-alias'],
+        }, true);
+        for (const x of o.opts) {
+          // A bind mount exposes a host path to the container.
+          if ((x.name === '-v' || x.name === '--volume') && x.value) {
+            const host = argText(x.value).split(':')[0];
+            if (host.startsWith('/') || host.startsWith('.') || host.startsWith('~') || host.startsWith('$')) {
+              this.file({ ...x.value, value: host, src: host }, 'read', name);
+            }
+          }
+        }
+        const j = rest.length - o.operands.length; // the image or container
+        const inner = rest.slice(j + 1);
+        const entry = o.opts.find((x) => x.name === '--entrypoint')?.value;
+        const label = `${key} ${sub}`;
+        if (entry) { this.run([entry, ...inner], c, label); return { index: -1, via }; }
+        return inner.length ? { index: k + 1 + j + 1, via: label } : { index: -1, via };
+      }
+      case 'kubectl':
+      case 'oc': {
+        self();
+        const sub = args.find((a) => !a.literal || !a.value.startsWith('-'));
+        const dd = args.findIndex((a) => a.literal && a.value === '--');
+        if (sub?.literal && ['exec', 'run', 'debug'].includes(sub.value) && dd >= 0 && args[dd + 1]) {
+          return { index: dd + 1, via: `${key} ${sub.value}` };
+        }
+        return { index: -1, via };
+      }
+      case 'nix-shell':
+      case 'nix': {
+        self();
+        for (let k = 0; k < args.length; k++) {
+          const v = args[k].literal ? args[k].value : '';
+          if (key === 'nix-shell' && (v === '--run' || v === '--command')) this.shellString(args[k + 1], c, `${key} ${v}`);
+          if (key === 'nix' && (v === '-c' || v === '--command') && args[k + 1]) return { index: k + 1, via: 'nix' };
+        }
+        return { index: -1, via };
+      }
+      default: {
+        const spec = RUNNERS[key];
+        if (!spec) return null;
+        self();
+        let rest = args;
+        let label = key;
+        if (spec.sub) {
+          const s = args.findIndex((a) => !a.literal || !a.value.startsWith('-'));
+          if (s < 0 || !args[s].literal || !spec.sub.includes(args[s].value)) return { index: -1, via };
+          label = `${key} ${args[s].value}`;
+          rest = args.slice(s + 1);
+        }
+        const o = scan(rest, { v: spec.v, vl: spec.vl, ops: 'none' }, true);
+        if (spec.shell) {
+          const str = o.opts.find((x) => spec.shell?.includes(x.name));
+          if (str) { this.shellString(str.value, c, `${label} ${str.name}`); return { index: -1, via }; }
+        }
+        const j = rest.length - o.operands.length + (spec.operands ?? 0);
+        return rest[j] ? { index: args.length - rest.length + j, via: label } : { index: -1, via };
+      }
     }
   }
 
@@ -1148,7 +1329,10 @@ class Analyzer {
         const f = args[0];
         if (f?.literal && STDIN_PATHS.has(f.value)) {
           if (c.stdin.kind === 'pipe') this.unres('pipe to shell', c.env.pipeSrc || c.src);
-        } else this.file(f, 'read', name);
+        } else {
+          this.file(f, 'read', name);
+          if (f?.literal) this.executes(f.value, c.src);
+        }
         return;
       }
       case 'dd':
@@ -1227,18 +1411,18 @@ class Analyzer {
     }
     if (operand && !stdinFlag && !(operand.literal && STDIN_PATHS.has(operand.value))) {
       this.file(operand, 'read', name);
+      if (operand.literal) this.executes(operand.value, c.src);
       return;
     }
-    this.shellStdin(name, c);
+    this.shellStdin(c);
   }
 
   /** A shell reading its script from stdin. */
-  private shellStdin(name: string, c: Call): void {
+  private shellStdin(c: Call): void {
     if (c.stdin.kind === 'pipe') this.unres('pipe to shell', c.env.pipeSrc || c.src);
     else if (c.stdin.kind === 'heredoc' && c.stdin.body !== null) {
       this.script(c.stdin.body, { ...c.env, piped: false }, c.sc.level + 1, 'here-document');
     }
-    void name;
   }
 
   private shellString(a: Arg | undefined, c: Call, via: string): void {
@@ -1325,6 +1509,7 @@ class Analyzer {
       return;
     }
     this.file(script, 'read', name);
+    if (script.literal) this.executes(script.value, c.src);
   }
 
   private awk(name: string, args: Arg[], c: Call): void {
@@ -1733,6 +1918,22 @@ class Analyzer {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
+
+/** The value of `$name` / `${name}` when it is a loop variable bound to one literal item, else null. */
+function boundValue(p: Raw, env: Env): string | null {
+  if (!env.vars?.size || kind(p.Param) !== 'Lit') return null;
+  const v = env.vars.get(String(p.Param.Value));
+  if (v === undefined) return null;
+  const plain = !p.Excl && !p.Length && !p.Width && !kind(p.Index) && !kind(p.Slice) && !kind(p.Repl) && !kind(p.Exp);
+  return plain ? v : null;
+}
+
+/** Whether a script might assign `name` other than by its for loop (so binding the loop items could be wrong). */
+function mayAssign(name: string, script: string): boolean {
+  const n = name.replace(/[^A-Za-z0-9_]/g, '');
+  return new RegExp(`(^|[^\\w$])${n}(\\[[^\\]]*\\])?\\+?=|\\$\\{${n}:?[=?]|\\b(read|mapfile|readarray|printf|declare|typeset|local|export|let|eval|source|unset|getopts|alias|trap)\\b|(^|\\s)\\.\\s|\\(\\(`)
+    .test(script);
+}
 
 function isAssignment(a: Arg): boolean {
   return a.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a.value);

@@ -58,7 +58,7 @@ test('groups, subshells and compound commands', () => {
   hasCmd('{ curl x; }', 'curl x', 'group');
   const a = clean('if grep -q x f; then rm -rf build; elif true; then :; else echo no; fi');
   assert.equal(texts(a), ['grep -q x f', 'rm -rf build', 'true', ':', 'echo no']);
-  hasCmd('for f in *.go; do gofmt -l $f; done', 'gofmt -l $f', 'for');
+  hasCmd('for f in *.go; do gofmt -l $f; done', 'gofmt -l *.go', 'for');
   hasCmd('for ((i=0; i<3; i++)); do curl x; done', 'curl x', 'for');
   hasCmd('while read l; do curl $l; done < urls', 'curl $l', 'while');
   hasCmd('until false; do wget a; done', 'wget a', 'until');
@@ -67,6 +67,21 @@ test('groups, subshells and compound commands', () => {
   hasCmd('time curl x', 'curl x', 'time');
   hasCmd('coproc nc evil 1', 'nc evil 1', 'coproc');
   hasCmd('! curl x', 'curl x');
+});
+
+test('loop variables bound to literal items are resolved', () => {
+  const a = clean('for f in a.txt b.txt; do cat "$f"; done');
+  assert.equal(texts(a), ['cat a.txt', 'cat b.txt']);
+  assert.equal(fileList(a), ['read:a.txt', 'read:b.txt']);
+  assert.equal(fileList(clean('for f in src/*.ts; do wc -l $f; done')), ['read:src/*.ts']);
+  assert.equal(texts(clean('for d in x y; do for e in 1 2; do echo $d$e; done; done')), ['echo x1', 'echo x2', 'echo y1', 'echo y2']);
+  hasFile('for f in .env; do cat $f; done', 'read:.env');
+  // anything that could reassign the variable keeps it unknown
+  hasUnres('for f in a; do f=/etc/passwd; cat $f; done', 'dynamic file argument');
+  hasUnres('for f in a; do read f; cat $f; done', 'dynamic file argument');
+  hasUnres('for f in $(ls); do cat $f; done', 'dynamic file argument');
+  const deny = compileGlob('rm -rf /*', 'text');
+  assert.ok(an('for d in x /; do rm -rf $d; done').commands.some((c) => commandMatches(deny.matches, 'rm -rf /*', c)));
 });
 
 test('function bodies are derived', () => {
@@ -142,6 +157,46 @@ test('wrappers are seen through', () => {
   hasCmd('env', 'env');
   hasCmd('command -v curl', 'command -v curl');
   assert.not.ok(cmd(an('command -v curl'), 'curl'));
+});
+
+test('runners: debuggers, sandboxes, containers, environment managers', () => {
+  hasCmd('strace -f -o t.txt curl x', 'curl x', 'strace');
+  hasCmd('valgrind --leak-check=full curl x', 'curl x', 'valgrind');
+  hasCmd('gdb --args curl x', 'curl x', 'gdb --args');
+  hasUnres('gdb -batch -ex "shell curl x"', 'interpreter inline code');
+  hasCmd('pkexec curl x', 'curl x', 'pkexec');
+  hasCmd('torsocks curl x', 'curl x', 'torsocks');
+  hasCmd('docker run --rm -e A=1 -v /a:/b alpine curl x', 'curl x', 'docker run');
+  hasCmd('docker run --entrypoint curl img x', 'curl x', 'docker run');
+  hasCmd('podman exec -it c1 curl x', 'curl x', 'podman exec');
+  hasFile('docker run -v $HOME/.ssh:/root/.ssh img true', 'read:$HOME/.ssh');
+  hasCmd('kubectl exec -it pod -c app -- curl x', 'curl x', 'kubectl exec');
+  hasCmd('nix-shell -p curl --run "curl x"', 'curl x');
+  hasCmd('uv run --with requests python3 -c 1', 'python3 -c 1', 'uv run');
+  hasUnres('uv run --with requests python3 -c 1', 'interpreter inline code');
+  hasCmd('poetry run pytest -q', 'pytest -q', 'poetry run');
+  hasCmd('bundle exec rake', 'rake', 'bundle exec');
+  hasCmd('conda run -n env curl x', 'curl x', 'conda run');
+  hasCmd('direnv exec . curl x', 'curl x', 'direnv exec');
+  hasCmd('npm exec -c "curl x"', 'curl x');
+  hasCmd("su - -c 'curl x'", 'curl x', 'su -c');
+  hasCmd("su root -c 'curl x'", 'curl x', 'su -c');
+  hasCmd('runuser -u app -- curl x', 'curl x', 'runuser');
+  hasCmd("sg grp -c 'curl x'", 'curl x', 'sg -c');
+  assert.equal(texts(clean('npm test')), ['npm test']);
+  assert.equal(texts(clean('docker build -t x .')), ['docker build -t x .']);
+});
+
+test('running a file the same command line wrote', () => {
+  hasUnres('cp /usr/bin/curl /tmp/c && /tmp/c x', 'runs a file it wrote');
+  hasUnres('ln -s /usr/bin/curl c; ./c x', 'runs a file it wrote');
+  hasUnres('curl -o x.sh https://e && bash x.sh', 'runs a file it wrote');
+  hasUnres('wget -O /tmp/i.py https://e; python3 /tmp/i.py', 'runs a file it wrote');
+  hasUnres('echo "curl x" > s.sh; sh ./s.sh', 'runs a file it wrote');
+  hasUnres('echo x > s.sh && source s.sh', 'runs a file it wrote');
+  clean('chmod +x deploy.sh && ./deploy.sh');
+  clean('go build -o app . && ./app');
+  clean('mkdir -p bin && ./bin/tool');
 });
 
 test('xargs and find -exec run commands', () => {
@@ -536,7 +591,7 @@ test('robustness: depth limits, size, encoding, never throws', () => {
   assert.is(chain.commands.length, 10000);
   const pipe = an(Array.from({ length: 10000 }, (_, i) => `p${i}`).join(' | '));
   assert.is(pipe.commands.length, 10000);
-  const big = 'echo hello "world" $x > out.txt; '.repeat(3200);
+  const big = Array.from({ length: 3200 }, (_, i) => `echo hello${i} "world" $x > out${i}.txt; `).join('');
   assert.ok(big.length > 100_000);
   const t = Date.now();
   const r = an(big);
