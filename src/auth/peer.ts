@@ -120,12 +120,12 @@ export class PeerCheck {
   /** A working check, or why it cannot run here (said once on stderr by the caller). */
   static probe(procRoot = '/proc'): PeerCheck | { unavailable: string } {
     if (process.platform !== 'linux') return { unavailable: `not Linux (${process.platform})` };
-    if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return { unavailable: "Deno's node:http cannot hold a connection unread while its owner is looked up" };
     if (typeof process.getuid !== 'function') return { unavailable: 'process.getuid is not available' };
     try {
       readFileSync(`${procRoot}/net/tcp`, 'latin1');
     } catch (e) {
-      return { unavailable: `${procRoot}/net/tcp is not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).name}; under Deno grant --allow-read=/proc)` };
+      const deno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+      return { unavailable: `${procRoot}/net/tcp is not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).name})${deno ? '; under Deno it needs -A' : ''}` };
     }
     return new PeerCheck(process.getuid(), procRoot);
   }

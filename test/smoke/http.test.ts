@@ -40,6 +40,17 @@ function secretFile(content = `${randomBytes(32).toString('base64url')}\n`, mode
   return file;
 }
 
+/** The server command of this leg; under Deno, HTTP mode also needs --allow-net for 127.0.0.1. */
+function httpCommand(): string[] {
+  const cmd = serverCommand();
+  const run = cmd.indexOf('run');
+  const isDeno = /(^|\/)deno$/.test(cmd[0]) && run > 0;
+  if (isDeno && !cmd.some((a) => a === '-A' || a === '--allow-all' || a.startsWith('--allow-net'))) cmd.splice(run + 1, 0, '--allow-net=127.0.0.1');
+  return cmd;
+}
+
+const UNDER_DENO = /(^|\/)deno$/.test(serverCommand()[0]);
+
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AFLOCK_HOME: tempDir('aflock-home-'), ...extra };
   if (!('AFLOCK_BOOTSTRAP_SECRET_FILE' in extra)) delete env.AFLOCK_BOOTSTRAP_SECRET_FILE;
@@ -48,7 +59,7 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Runs the CLI until it exits (or kills it after `ms`: a server that should have refused to start). */
 function runToExit(args: string[], env: NodeJS.ProcessEnv, ms = 10000): Promise<{ code: number | null; stderr: string }> {
-  const [cmd, ...pre] = serverCommand();
+  const [cmd, ...pre] = httpCommand();
   return new Promise((resolve) => {
     const child = spawn(cmd, [...pre, ...args], { cwd: project(), env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -74,12 +85,18 @@ interface Running {
 async function startServer(opts: { secretPath?: string; env?: NodeJS.ProcessEnv; root?: string } = {}): Promise<Running> {
   const secretPath = opts.secretPath ?? secretFile();
   const env = opts.env ?? baseEnv();
-  const [cmd, ...pre] = serverCommand();
+  const [cmd, ...pre] = httpCommand();
   const child = spawn(cmd, [...pre, 'serve', '--http', '--port', '0', '--bootstrap-secret-file', secretPath], { cwd: opts.root ?? project(), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stdout!.on('data', (d) => (stdout += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let signal: string | null = null;
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (code, sig) => {
+      signal = sig;
+      r(code);
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
     child.stderr!.on('data', (d) => {
@@ -103,6 +120,7 @@ async function startServer(opts: { secretPath?: string; env?: NodeJS.ProcessEnv;
       child.kill('SIGTERM');
       const code = await exited;
       assert.is(stdout, '', 'HTTP mode writes nothing on stdout');
+      if (code !== 0) console.error(`  server exited with ${code ?? signal}; its stderr:\n${stderr}`);
       return code;
     },
   };
@@ -394,7 +412,7 @@ test('401 without a token; wrong or missing _bootstrap refused without burning i
     const decoded = envelopes.map((e: string) => Buffer.from(JSON.parse(e).payload, 'base64').toString()).join('\n');
     assert.not.ok(decoded.includes(secret), 'the trail never holds the secret');
     assert.match(decoded, /"bootstrap":"presented"/);
-    assert.match(decoded, /"uid":0|"uid":\d+/);
+    assert.match(decoded, /"http":\{"transport":"http","address":"127\.0\.0\.1","port":\d+,"uid":(\d+|"unchecked")/, 'the caller as the transport saw it');
   } finally {
     assert.is(await s.stop(), 0);
   }
@@ -516,6 +534,10 @@ test('peer check: a client running as another user is dropped, even holding the 
   }
   const s = await startServer();
   try {
+    if (UNDER_DENO && /peer check unavailable/.test(s.stderr())) {
+      console.error('  [skip] the peer check needs -A under Deno, which this leg does not grant (the server said so on stderr)');
+      return;
+    }
     assert.match(s.stderr(), /peer check on \(uid 0\)/);
     const secret = readFileSync(s.secretPath, 'utf8').trim();
     const dir = tempDir('aflock-peer-client-');
@@ -570,7 +592,7 @@ console.log(JSON.stringify({ uid: process.getuid(), fetch: fetched, init: await 
     assert.match(await bootstrap(s), /^ey/);
   } finally {
     assert.is(await s.stop(), 0);
-    assert.match(s.stderr(), /peer check: \d+ connections \(\d+ dropped\)/);
+    if (!/peer check unavailable/.test(s.stderr())) assert.match(s.stderr(), /peer check: \d+ connections \(\d+ dropped\)/);
   }
 });
 
