@@ -6,6 +6,7 @@
 //   node build.mjs                 all three (the executable takes about 4 s more)
 //   node build.mjs --no-sea        the bundles only (also: AFLOCK_NO_SEA=1)
 //   node build.mjs --release       all three, then dist/release/: executable, .sha256 files, tarball
+//   node build.mjs --release-only  only package the dist/aflock-mcp already built (--release-dir DIR: elsewhere)
 //   node build.mjs --pkg TARGETS   bundles, then @yao-pkg/pkg for other platforms (e.g. node20-macos-arm64,node20-win-x64)
 //                                  into dist/pkg/. pkg downloads its base binaries: needs internet. Not tested offline.
 import { build } from 'esbuild';
@@ -19,10 +20,22 @@ import { buildSea as buildSeaExecutable, SeaBuildError } from './scripts/sea.mjs
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const args = process.argv.slice(2);
 const release = args.includes('--release');
-const pkgAt = args.indexOf('--pkg');
-const pkgTargets = pkgAt >= 0 ? args[pkgAt + 1] : null;
-if (pkgAt >= 0 && (!pkgTargets || pkgTargets.startsWith('-'))) fail('--pkg needs a comma-separated target list, e.g. node20-linux-arm64,node20-macos-arm64');
-for (const a of args) if (!['--release', '--no-sea', '--pkg', pkgTargets].includes(a)) fail(`unknown option ${a}`);
+const releaseOnly = args.includes('--release-only');
+const optionValue = (name) => {
+  const at = args.indexOf(name);
+  if (at < 0) return null;
+  const v = args[at + 1];
+  if (!v || v.startsWith('-')) fail(`${name} needs a value`);
+  return v;
+};
+const pkgTargets = optionValue('--pkg');
+const releaseDir = optionValue('--release-dir') ?? 'dist/release';
+for (const a of args) if (!['--release', '--release-only', '--no-sea', '--pkg', pkgTargets, '--release-dir', releaseDir].includes(a)) fail(`unknown option ${a}`);
+if (releaseOnly) {
+  if (!existsSync('dist/aflock-mcp')) fail('--release-only packages dist/aflock-mcp, which is not built (npm run build)');
+  writeRelease();
+  process.exit(0);
+}
 const noSea = (args.includes('--no-sea') || process.env.AFLOCK_NO_SEA === '1') && !release;
 
 /** Must match SEA_HARDENING_ASSET in src/runtime.ts. */
@@ -124,7 +137,7 @@ function writeRelease() {
   const os = process.platform;
   const arch = process.arch;
   const name = `aflock-mcp-${os}-${arch}`;
-  const dir = 'dist/release';
+  const dir = releaseDir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   copyFileSync('dist/aflock-mcp', join(dir, name));

@@ -9,7 +9,7 @@ import { serveHttp } from './transport/http.ts';
 import { ConfigError } from './auth/bootstrap.ts';
 import { runVerifyCommand } from './audit/verify.ts';
 import { runInit } from './init.ts';
-import { denoCanRead, denoPermissionSummary, envVar, isDeno } from './runtime.ts';
+import { denoCanListenLocally, denoCanRead, denoPermissionSummary, envVar, isDeno } from './runtime.ts';
 import { parsePolicy, sha256Hex } from './policy/load.ts';
 import { LOCKED_POLICY_TEXT } from './policy/defaults.ts';
 
@@ -99,9 +99,10 @@ async function serve(argv: string[]): Promise<number> {
   const missing = denoPermissionSummary({ root: policy.root });
   if (missing) process.stderr.write(`[aflock] ${missing}\n`);
   if (values.http) {
+    if (!denoCanListenLocally()) return fail('HTTP mode under Deno needs --allow-net=127.0.0.1 (see README, "Deno")');
     if (values.host !== undefined && values.host !== '127.0.0.1') throw new UsageError(`HTTP mode binds 127.0.0.1 only; refusing --host ${values.host}`);
     const port = parsePort(values.port as string | undefined);
-    const secretFile = (values['bootstrap-secret-file'] as string | undefined) || process.env.AFLOCK_BOOTSTRAP_SECRET_FILE || undefined;
+    const secretFile = (values['bootstrap-secret-file'] as string | undefined) || envVar('AFLOCK_BOOTSTRAP_SECRET_FILE') || undefined;
     return serveHttp({ policy, modelFlag: values.model as string | undefined, port, secretFile });
   }
   for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {

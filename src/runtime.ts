@@ -11,6 +11,7 @@ interface DenoPermissionDescriptor {
   path?: string;
   variable?: string;
   kind?: string;
+  host?: string;
 }
 
 interface DenoGlobal {
@@ -216,6 +217,12 @@ function granted(d: DenoGlobal, desc: DenoPermissionDescriptor): boolean {
 export function denoCanRead(path: string): boolean {
   const d = deno();
   return !d || granted(d, { name: 'read', path });
+}
+
+/** Under Deno, whether we may listen on 127.0.0.1 (Deno throws an uncaught error from listen() otherwise). */
+export function denoCanListenLocally(): boolean {
+  const d = deno();
+  return !d || granted(d, { name: 'net', host: '127.0.0.1' });
 }
 
 /**

@@ -7,10 +7,21 @@ import { join, resolve } from 'node:path';
 
 export const BUNDLE = resolve('dist/aflock-mcp.cjs');
 
-/** How to start the server under test: AFLOCK_SERVER_CMD="deno run --no-prompt -A dist/aflock-mcp.mjs" switches legs. */
+/**
+ * How to start the server under test: AFLOCK_SERVER_CMD="deno run --no-prompt -A dist/aflock-mcp.mjs" switches legs
+ * (a JSON array of strings also works, for paths with spaces; test/run.mjs sets that).
+ */
 export function serverCommand(): string[] {
   const custom = process.env.AFLOCK_SERVER_CMD;
-  return custom ? custom.split(' ').filter(Boolean) : [process.execPath, BUNDLE];
+  if (!custom) return [process.execPath, BUNDLE];
+  if (custom.trimStart().startsWith('[')) return JSON.parse(custom) as string[];
+  return custom.split(' ').filter(Boolean);
+}
+
+/** Which server the smoke suites are talking to: 'node' (the bundle), 'sea' (the executable) or 'deno'. */
+export function testLeg(): 'node' | 'sea' | 'deno' {
+  const leg = process.env.AFLOCK_TEST_LEG;
+  return leg === 'sea' || leg === 'deno' ? leg : 'node';
 }
 
 export function tempDir(prefix = 'aflock-test-'): string {
