@@ -9,6 +9,7 @@ import { isInside, resolvePath, viewPath } from '../policy/paths.ts';
 import { guarded, realpathOrNull } from './guard.ts';
 import { errorResult, textResult } from './result.ts';
 import type { CallScope } from '../approval.ts';
+import { isPermissionError } from '../runtime.ts';
 
 export const MAX_READ_BYTES = 8 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 8 * 1024 * 1024;
@@ -25,6 +26,7 @@ function outsideRootRefusal(ctx: ServerContext, abs: string): string | null {
 }
 
 function osError(e: unknown): string {
+  if (isPermissionError(e)) return `Deno denies it: ${(e as Error).message}`; // e.g. "... run again with the --allow-write flag"
   const err = e as NodeJS.ErrnoException;
   const what: Record<string, string> = {
     ENOENT: 'no such file',
