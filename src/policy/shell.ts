@@ -187,7 +187,7 @@ interface Env {
   vars?: ReadonlyMap<string, string>; // loop variables bound to one literal item
 }
 
-interface Script { b: string; level: number }
+interface Script { b: string; level: number; assigns?: Map<string, boolean> }
 
 interface StdinInfo { kind: 'tty' | 'pipe' | 'file' | 'heredoc'; body: string | null }
 
@@ -204,6 +204,7 @@ const MIN_PARSE_BUDGET = 1 << 20; // bytes parsed for one analysis, nested strin
 const MAX_BRACE_WORDS = 256;
 const MAX_LOOP_ITEMS = 16;
 const MAX_LOOP_BYTES = 1 << 16;
+const MIN_LOOP_BUDGET = 1 << 16; // bytes of loop bodies walked again per bound item
 const MAX_DETAIL = 200;
 
 const literalArg = (value: string): Arg =>
@@ -222,7 +223,7 @@ function keyOf(name: string): string {
 }
 
 function snippet(bytes: string): string {
-  const s = fromBytes(bytes).replace(/\s+/g, ' ').trim();
+  const s = fromBytes(bytes.slice(0, MAX_DETAIL * 4)).replace(/\s+/g, ' ').trim();
   return s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL - 1)}…` : s;
 }
 
@@ -469,20 +470,22 @@ class Analyzer {
   /** Files whose content this command line writes (normalised), to notice it running one of them later. */
   private readonly written = new Set<string>();
   private parseBudget: number;
+  private loopBudget: number;
 
   constructor(private readonly p: Loaded, inputBytes: number) {
-    // Nested strings are substrings of their parents, so a bounded multiple of the input keeps analysis linear.
+    // Nested strings are substrings of their parents, and loop bodies are re-walked only within a budget, so the
+    // work stays a bounded multiple of the input.
     this.parseBudget = Math.max(MIN_PARSE_BUDGET, 4 * inputBytes);
+    this.loopBudget = Math.max(MIN_LOOP_BUDGET, 2 * inputBytes);
   }
 
   // ----- results
 
   unres(construct: string, detailBytes: string): void {
-    const detail = snippet(detailBytes);
-    const key = `u\0${construct}\0${detail}`;
+    const key = `u\0${construct}\0${detailBytes.slice(0, MAX_DETAIL * 4)}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.unresolvable.push({ construct, detail });
+    this.unresolvable.push({ construct, detail: snippet(detailBytes) });
   }
 
   file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void {
@@ -502,9 +505,10 @@ class Analyzer {
   executes(path: string, src: string): void {
     if (!this.written.size) return;
     const p = normPath(path);
-    for (const w of this.written) {
-      if (p === w || p.startsWith(w === '/' ? '/' : `${w}/`)) { this.unres('runs a file it wrote', src); return; }
-    }
+    // The file itself or any directory above it (a copy into bin/ then bin/tool).
+    let hit = this.written.has(p) || (p.startsWith('/') && this.written.has('/'));
+    for (let i = p.lastIndexOf('/'); !hit && i > 0; i = p.lastIndexOf('/', i - 1)) hit = this.written.has(p.slice(0, i));
+    if (hit) this.unres('runs a file it wrote', src);
   }
 
   net(target: string, command: string): void {
@@ -621,11 +625,12 @@ class Analyzer {
         const bodyBytes = body.reduce((n, b) => n + (spanOf(b)[1] - spanOf(b)[0]), 0);
         const bindable = name && !cmd.Select && items.length > 0 && items.length <= MAX_LOOP_ITEMS
           && items.every((a) => a.literal && !/\s/.test(a.value)) && bodyBytes * items.length <= MAX_LOOP_BYTES
-          && !mayAssign(name, sc.b);
+          && bodyBytes * items.length <= this.loopBudget && !this.mayAssign(name, sc);
         if (!bindable) {
           this.stmts(body, { ...benv, via, vars }, sc);
           return;
         }
+        this.loopBudget -= bodyBytes * items.length;
         for (const item of items) this.stmts(body, { ...benv, via, vars: new Map(vars).set(name, item.value) }, sc);
         return;
       }
@@ -674,6 +679,17 @@ class Analyzer {
     return out;
   }
 
+  /** Whether the script might assign `name` other than by its for loop (so binding loop items could be wrong). */
+  private mayAssign(name: string, sc: Script): boolean {
+    sc.assigns ??= new Map();
+    let r = sc.assigns.get(name);
+    if (r === undefined) {
+      r = mayAssign(name, sc.b);
+      sc.assigns.set(name, r);
+    }
+    return r;
+  }
+
   private src(n: Raw, sc: Script): string {
     const [a, b] = spanOf(n);
     return sc.b.slice(a, b);
@@ -688,12 +704,15 @@ class Analyzer {
       if (!k || k === 'Pos' || k === 'Lit' || k === 'Comment') continue;
       if (k === 'CmdSubst' || k === 'ProcSubst') { this.subst(n, env, sc); continue; }
       if (k === 'Stmt') { this.stmt(n, env, sc); continue; }
+      // Children are pushed in reverse so that commands come out in source order.
+      const children: Raw[] = [];
       for (const key of Object.keys(n)) {
         if (key === '$val') continue;
         const v = n[key];
         if (!v || typeof v !== 'object') continue;
-        if (v.$array) { for (const x of list(v)) stack.push(x); } else stack.push(v);
+        if (v.$array) children.push(...list(v)); else children.push(v);
       }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
   }
 
@@ -1928,7 +1947,6 @@ function boundValue(p: Raw, env: Env): string | null {
   return plain ? v : null;
 }
 
-/** Whether a script might assign `name` other than by its for loop (so binding the loop items could be wrong). */
 function mayAssign(name: string, script: string): boolean {
   const n = name.replace(/[^A-Za-z0-9_]/g, '');
   return new RegExp(`(^|[^\\w$])${n}(\\[[^\\]]*\\])?\\+?=|\\$\\{${n}:?[=?]|\\b(read|mapfile|readarray|printf|declare|typeset|local|export|let|eval|source|unset|getopts|alias|trap)\\b|(^|\\s)\\.\\s|\\(\\(`)
@@ -2063,6 +2081,7 @@ function heredocBody(r: Raw): string | null {
 function braceExpand(text: string, active: boolean[]): string[] | null {
   const out: string[] = [];
   let budget = 1 << 20; // characters produced
+  let steps = 4 * text.length + (1 << 20); // characters scanned: `{{{{...}}}}` would otherwise be quadratic
   const rec = (t: string, act: boolean[]): boolean => {
     for (let i = 0; i < t.length; i++) {
       if (!act[i] || t[i] !== '{') continue;
@@ -2070,16 +2089,13 @@ function braceExpand(text: string, active: boolean[]): string[] | null {
       const commas: number[] = [];
       let close = -1;
       for (let j = i + 1; j < t.length; j++) {
+        if (--steps < 0) return false;
         if (!act[j]) continue;
         if (t[j] === '{') depth++;
         else if (t[j] === '}') { if (depth === 0) { close = j; break; } depth--; }
         else if (t[j] === ',' && depth === 0) commas.push(j);
       }
       if (close < 0) return finish(t);
-      const pre = t.slice(0, i);
-      const preA = act.slice(0, i);
-      const post = t.slice(close + 1);
-      const postA = act.slice(close + 1);
       let alts: Array<[string, boolean[]]> = [];
       if (commas.length) {
         let start = i + 1;
@@ -2090,6 +2106,10 @@ function braceExpand(text: string, active: boolean[]): string[] | null {
         alts = seq.map((s) => [s, new Array<boolean>(s.length).fill(false)]);
       }
       if (alts.length > MAX_BRACE_WORDS) return false;
+      const pre = t.slice(0, i);
+      const preA = act.slice(0, i);
+      const post = t.slice(close + 1);
+      const postA = act.slice(close + 1);
       for (const [s, a] of alts) if (!rec(pre + s + post, [...preA, ...a, ...postA])) return false;
       return true;
     }

@@ -609,6 +609,31 @@ test('robustness: depth limits, size, encoding, never throws', () => {
   }
 });
 
+test('robustness: random token soup never throws', () => {
+  const tokens = ['a', 'curl', 'x', ' ', ' ', '|', '||', '&&', '&', ';', '\n', '(', ')', '{', '}', '$(', '`', '"', "'", '$',
+    '${', '<', '>', '>>', '<<', '<<<', 'EOF', '<(', '>(', '\\', '*', '?', '[', ']', '=', '-c', 'bash', 'eval', 'sudo',
+    'for', 'in', 'do', 'done', 'if', 'then', 'fi', 'case', 'esac', ';;', '!', '#', '~', ',', '..', '$\'', '\u00e9', '\0'];
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let i = 0; i < 400; i++) {
+    let c = '';
+    const len = 1 + rnd(40);
+    for (let k = 0; k < len; k++) c += tokens[rnd(tokens.length)];
+    const r = analyzeShell(c);
+    assert.ok(Array.isArray(r.commands) && Array.isArray(r.files) && Array.isArray(r.network) && Array.isArray(r.unresolvable), c);
+    for (const cmd of r.commands) assert.type(cmd.text, 'string');
+  }
+});
+
+test('robustness: pathological expansions stay bounded', () => {
+  const t = Date.now();
+  assert.ok(constructs(an(`echo ${'{'.repeat(30000)}${'}'.repeat(30000)}`)).includes('brace expansion too large'));
+  assert.is(an(`echo ${'{a}'.repeat(20000)}`).commands.length, 1);
+  const loops = `${'for a in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do '.repeat(6)}cat $a${'; done'.repeat(6)}`;
+  assert.ok(an(loops).commands.length > 0);
+  assert.ok(Date.now() - t < 10_000);
+});
+
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
