@@ -237,7 +237,7 @@ export function denoPermissionSummary(opts: { root: string }): string | null {
   if (!granted(d, { name: 'run', command: 'bash' })) missing.push('--allow-run=bash (the bash tool refuses)');
   if (!granted(d, { name: 'read', path: opts.root })) missing.push(`--allow-read (read_file and policy discovery in ${opts.root} fail)`);
   if (!granted(d, { name: 'write', path: opts.root })) missing.push(`--allow-write=${opts.root} (write_file fails)`);
-  if (!granted(d, { name: 'sys' })) missing.push('--allow-sys (no home directory, hostname or uid in the identity)');
+  if (!granted(d, { name: 'sys', kind: 'hostname' }) || !granted(d, { name: 'sys', kind: 'uid' })) missing.push('--allow-sys=hostname,uid (no hostname or uid in the identity)');
   const all = (['read', 'write', 'net', 'env', 'sys', 'run', 'ffi'] as const).every((name) => granted(d, { name } as DenoPermissionDescriptor));
   if (!all) missing.push('-A (the parent process is described by its pid only: Deno opens /proc only with --allow-all)');
   if (missing.length === 0) return null;
