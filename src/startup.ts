@@ -22,7 +22,9 @@ export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
   } catch {
     home = env.HOME;
   }
-  return join(home || '.', '.aflock');
+  // Never a relative fallback: './.aflock' would put the trail inside the project, next to (or over) its policy.
+  if (!home) throw new Error('no home directory is known (HOME unset, and Deno needs --allow-sys=homedir to ask); set AFLOCK_HOME');
+  return join(home, '.aflock');
 }
 
 export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret }): Promise<ServerContext> {
