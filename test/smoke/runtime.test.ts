@@ -112,6 +112,39 @@ test(`${leg}: SIGUSR1 does not open the Node inspector`, async () => {
   }
 });
 
+test(`${leg}: deno run --no-prompt with no permission flag serves MCP, denies everything, says why in one line`, async () => {
+  if (leg !== 'deno') return;
+  const bare = [cmd[0], 'run', '--no-prompt', cmd[cmd.length - 1]];
+  const root = tempDir();
+  writeFileSync(join(root, '.aflock'), JSON.stringify({ tools: { allow: ['Bash', 'Read', 'Write'] } }));
+  const s = new RpcServer([], { cwd: root, env: env(), command: bare });
+  try {
+    await s.initialize();
+    assert.ok((await s.request('tools/list')).tools.length >= 9);
+    const check = json(await s.call('check_tool', { tool_name: 'Read', tool_input: { file_path: 'x' } }));
+    assert.is(check.decision, 'deny', 'the policy could not be read, so nothing is allowed');
+    const b = await s.call('bash', { command: 'echo hi' });
+    assert.ok(b.isError, text(b));
+    const id = await s.call('get_identity');
+    assert.not.ok(id.isError, text(id));
+    assert.is(await s.close(), 0, s.stderr);
+    const summary = s.stderr.split('\n').filter((l) => l.includes('Deno permissions missing'));
+    assert.is(summary.length, 1, s.stderr);
+    for (const flag of ['--allow-env', '--allow-run=bash', '--allow-read']) assert.ok(summary[0].includes(flag), `${flag} in ${summary[0]}`);
+    assert.match(s.stderr, /cannot look for a \.aflock, so every tool call is denied/);
+    assert.not.match(s.stderr, /error: Uncaught/);
+  } finally {
+    s.kill();
+  }
+  const http = await new Promise<{ code: number | null; stderr: string }>((done) => {
+    const r = new RpcServer(['--http', '--port', '0'], { cwd: root, env: env(), command: [cmd[0], 'run', '--no-prompt', '--allow-env', '--allow-read', cmd[cmd.length - 1]] });
+    r.child.stdin.end();
+    r.exited.then((code) => done({ code, stderr: r.stderr }));
+  });
+  assert.is(http.code, 2, http.stderr);
+  assert.match(http.stderr, /HTTP mode under Deno needs --allow-net=127\.0\.0\.1/);
+});
+
 function launchLine(stdout: string): string {
   const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -- '));
   assert.ok(line, stdout);
