@@ -59,9 +59,15 @@ function loadModule(): ShModule {
       // In the esbuild bundles this require() is rewritten into the bundled module's lazy initialiser, so the
       // ~70 ms load happens on the first analysis instead of at server start.
       return require('mvdan-sh') as ShModule;
-    } catch {
-      // Unbundled ESM (the test build keeps packages external) has no require().
-      return createRequire(`${process.cwd()}/`)('mvdan-sh') as ShModule;
+    } catch (e) {
+      // Unbundled ESM (the test build keeps packages external) has no require(): resolve from the working
+      // directory or the entry script.
+      for (const base of [`${process.cwd()}/`, process.argv[1]]) {
+        try {
+          if (base) return createRequire(base)('mvdan-sh') as ShModule;
+        } catch { /* next */ }
+      }
+      throw e;
     }
   } finally {
     Error.stackTraceLimit = limit;
@@ -407,7 +413,6 @@ const FILE_CMDS: Record<string, FileSpec> = {
       '--default-key', '--cipher-algo', '--digest-algo', '--compress-algo', '--trust-model', '--keyserver',
       '--status-fd', '--logger-fd'],
   },
-  source: { first: 'read', ops: 'none' }, '.': { first: 'read', ops: 'none' },
   vi: EDITOR, vim: EDITOR, nvim: EDITOR, ex: EDITOR, gvim: EDITOR, nano: { ops: 'rw' }, pico: { ops: 'rw' },
   emacs: { ops: 'rw' }, ed: { ops: 'rw' }, micro: { ops: 'rw' },
   patch: { v: 'pidoDFrBYzVg', r: ['-i', '--input'], w: ['-o', '--output'], first: 'write', ops: 'read' },
@@ -450,7 +455,14 @@ const INJECTION_VARS = new Set(['LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES
   'PYTHONSTARTUP', 'RUBYOPT', 'PERL5DB', 'SHELLOPTS', 'PS4']);
 
 // git configuration keys whose value is a command git runs (or a transport that runs one).
-const GIT_EXEC_KEY = /^(core\.(sshcommand|pager|editor|fsmonitor|hookspath|askpass|gitproxy)|sequence\.editor|diff\.external|diff\..+\.(textconv|command)|merge\..+\.driver|filter\..+\.(clean|smudge|process)|credential\.helper|credential\..+\.helper|alias\..+|uploadpack\.packobjectshook|pager\..+|protocol\.ext\.allow|gpg\.(.+\.)?program|difftool\..+\.cmd|mergetool\..+\.cmd|web\.browser|browser\..+\.cmd|remote\..+\.(uploadpack|receivepack|proxy)|url\..+\.insteadof|http\.proxy|include\.path|includeif\..+\.path)$/;
+const GIT_EXEC_KEY = new RegExp(`^(${[
+  'core\\.(sshcommand|pager|editor|fsmonitor|hookspath|askpass|gitproxy)', 'sequence\\.editor', 'diff\\.external',
+  'diff\\..+\\.(textconv|command)', 'merge\\..+\\.driver', 'filter\\..+\\.(clean|smudge|process)',
+  'credential(\\..+)?\\.helper', 'alias\\..+', 'uploadpack\\.packobjectshook', 'pager\\..+', 'protocol\\.ext\\.allow',
+  'gpg\\.(.+\\.)?program', '(difftool|mergetool)\\..+\\.cmd', 'web\\.browser', 'browser\\..+\\.cmd',
+  'remote\\..+\\.(uploadpack|receivepack|proxy)', 'url\\..+\\.insteadof', 'http\\.proxy', 'include\\.path',
+  'includeif\\..+\\.path',
+].join('|')})$`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The analyzer
@@ -471,6 +483,8 @@ class Analyzer {
   private readonly written = new Set<string>();
   private parseBudget: number;
   private loopBudget: number;
+  /** Directory set by `cd` earlier in the line: '' = where the command starts, null = unknown. */
+  private cwd: string | null = '';
 
   constructor(private readonly p: Loaded, inputBytes: number) {
     // Nested strings are substrings of their parents, and loop bodies are re-walked only within a budget, so the
@@ -493,12 +507,29 @@ class Analyzer {
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
     if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
-    const path = fromBytes(argText(arg));
-    const cmd = fromBytes(command);
-    const key = `f\0${mode}\0${cmd}\0${path}`;
+    this.addFile(fromBytes(argText(arg)), mode, fromBytes(command));
+    // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
+    if (arg.literal && this.cwd && !/^[/~]/.test(arg.value)) {
+      const joined = normPath(`${this.cwd}/${arg.value}`);
+      if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
+      this.addFile(fromBytes(joined), mode, fromBytes(command));
+    }
+  }
+
+  private addFile(path: string, mode: 'read' | 'write', command: string): void {
+    const key = `f\0${mode}\0${command}\0${path}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.files.push({ path, mode, command: cmd });
+    this.files.push({ path, mode, command });
+  }
+
+  private chdir(args: Arg[]): void {
+    const target = args.find((a) => !a.literal || !/^-[LPe@]+$/.test(a.value));
+    if (!target) { this.cwd = '~'; return; }
+    if (!target.literal || target.value === '-' || /^[+-]\d+$/.test(target.value)) { this.cwd = null; return; }
+    const t = target.value;
+    if (/^[/~]/.test(t)) this.cwd = normPath(t);
+    else if (this.cwd !== null) this.cwd = this.cwd === '' ? normPath(t) : normPath(`${this.cwd}/${t}`);
   }
 
   /** A file about to be executed (a command path or a script operand): flag it when this line wrote it. */
@@ -551,7 +582,15 @@ class Analyzer {
       this.unres('unparseable command', level === 0 ? errorText(e) : `${via}: ${errorText(e)}`);
       return;
     }
-    this.stmts(list(file.Stmts), { ...env, via }, { b: bytes, level });
+    // A nested shell (bash -c, eval counts too but cannot be told apart here) keeps its own directory changes.
+    this.isolated(() => this.stmts(list(file.Stmts), { ...env, via }, { b: bytes, level }), level > 0 && via !== 'eval');
+  }
+
+  /** Runs `fn` as a subshell would: directory changes inside do not outlive it. */
+  private isolated(fn: () => void, isolate = true): void {
+    const saved = this.cwd;
+    fn();
+    if (isolate) this.cwd = saved;
   }
 
   // ----- statements
@@ -581,16 +620,16 @@ class Analyzer {
         if (op === this.p.ops.pipe || op === this.p.ops.pipeAll) {
           const stages = this.flatten(stmt, [this.p.ops.pipe, this.p.ops.pipeAll]);
           const pipeSrc = this.src(stmt, sc);
-          stages.forEach((s, i) => this.stmt(s, {
+          stages.forEach((s, i) => this.isolated(() => this.stmt(s, {
             ...benv, via: 'pipeline', piped: i > 0 || benv.piped, inPipeline: true, pipeSrc,
-          }, sc));
+          }, sc)));
         } else {
           for (const s of this.flatten(stmt, [this.p.ops.and, this.p.ops.or])) this.stmt(s, benv, sc);
         }
         return;
       }
       case 'Block': this.stmts(list(cmd.Stmts), { ...benv, via: 'group' }, sc); return;
-      case 'Subshell': this.stmts(list(cmd.Stmts), { ...benv, via: 'subshell' }, sc); return;
+      case 'Subshell': this.isolated(() => this.stmts(list(cmd.Stmts), { ...benv, via: 'subshell' }, sc)); return;
       case 'IfClause': {
         let c = cmd;
         for (let guard = 0; kind(c) === 'IfClause' && guard < 10000; guard++) {
@@ -719,13 +758,14 @@ class Analyzer {
   private subst(n: Raw, env: Env, sc: Script): void {
     if (kind(n) === 'CmdSubst') {
       const via = n.Backquotes ? 'backticks' : '$( )';
-      this.stmts(list(n.Stmts), { ...env, via, piped: false, inPipeline: false, xargs: false }, sc);
+      this.isolated(() => this.stmts(list(n.Stmts), { ...env, via, piped: false, inPipeline: false, xargs: false }, sc));
       return;
     }
     const out = n.Op === this.p.ops.procOut;
     this.unres('process substitution', this.src(n, sc));
     // The command inside >( ) reads what the outer command writes.
-    this.stmts(list(n.Stmts), { ...env, via: out ? '>( )' : '<( )', piped: out, inPipeline: false, xargs: false }, sc);
+    const penv: Env = { ...env, via: out ? '>( )' : '<( )', piped: out, inPipeline: false, xargs: false };
+    this.isolated(() => this.stmts(list(n.Stmts), penv, sc));
   }
 
   // ----- words
@@ -966,6 +1006,7 @@ class Analyzer {
       i = i + 1 + next.index;
       via = next.via;
       if (next.env) c = { ...c, env: next.env };
+      if (next.stdin) c = { ...c, stdin: next.stdin };
     }
     this.unres('nesting too deep', c.src);
   }
@@ -985,7 +1026,7 @@ class Analyzer {
    * (-1: it runs none we can name) and the label for it; null when it is not a wrapper.
    */
   private wrapper(key: string, name: string, path: string, args: Arg[], c: Call, via: string):
-    { index: number; via: string; env?: Env } | null {
+    { index: number; via: string; env?: Env; stdin?: StdinInfo } | null {
     const self = () => this.emit(name, path, args, via);
     switch (key) {
       case 'sudo':
@@ -1150,7 +1191,8 @@ class Analyzer {
         for (const x of o.opts) if (x.name === '-a' || x.name === '--arg-file') this.file(x.value, 'read', name);
         const j = args.length - o.operands.length;
         if (!args[j]) return { index: -1, via };
-        return { index: j, via: 'xargs', env: { ...c.env, xargs: true, piped: false } };
+        // The command's stdin is not xargs' input (GNU xargs gives it /dev/null).
+        return { index: j, via: 'xargs', env: { ...c.env, xargs: true, piped: false }, stdin: { kind: 'tty', body: null } };
       }
       case 'parallel': {
         self();
@@ -1342,6 +1384,13 @@ class Analyzer {
       }
       case 'alias':
         if (args.some((a) => !a.literal || a.value.includes('='))) this.unres('alias definition', c.src);
+        return;
+      case 'cd':
+      case 'pushd':
+        this.chdir(args);
+        return;
+      case 'popd':
+        this.cwd = null;
         return;
       case 'source':
       case '.': {
