@@ -5,7 +5,6 @@ import { resolvePolicy, findPolicyFile, loadPolicyFile, PolicyLoadError, type Lo
 import { policyJsonSchema } from './policy/schema.ts';
 import { VERSION } from './server.ts';
 import { serveStdio } from './transport/stdio.ts';
-import { serveHttp } from './transport/http.ts';
 import { ConfigError } from './auth/bootstrap.ts';
 import { runVerifyCommand } from './audit/verify.ts';
 import { runInit } from './init.ts';
@@ -103,6 +102,9 @@ async function serve(argv: string[]): Promise<number> {
     if (values.host !== undefined && values.host !== '127.0.0.1') throw new UsageError(`HTTP mode binds 127.0.0.1 only; refusing --host ${values.host}`);
     const port = parsePort(values.port as string | undefined);
     const secretFile = (values['bootstrap-secret-file'] as string | undefined) || envVar('AFLOCK_BOOTSTRAP_SECRET_FILE') || undefined;
+    // Loaded only here: the HTTP stack (@hono/node-server, node:http2, and the fetch globals it touches, which make
+    // Node load undici) costs stdio start-up ~5-7 ms of a ~100 ms start (bench/, BENCHMARKS.md).
+    const { serveHttp } = await import('./transport/http.ts');
     return serveHttp({ policy, modelFlag: values.model as string | undefined, port, secretFile });
   }
   for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {
