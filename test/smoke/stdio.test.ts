@@ -275,7 +275,8 @@ test('the official SDK client completes a session', async () => {
   assert.equal(check.structuredContent, { allowed: false, decision: 'deny', reason: "Tool 'Write' not in allow list" });
   const read = await client.callTool({ name: 'read_file', arguments: { path: 'hello.txt' } });
   assert.equal(read.content, [{ type: 'text', text: 'hi there' }]);
-  const session = JSON.parse((await client.callTool({ name: 'get_session', arguments: {} })).content[0].text as string);
+  const sessionResult = (await client.callTool({ name: 'get_session', arguments: {} })) as { content: { text: string }[] };
+  const session = JSON.parse(sessionResult.content[0].text);
   assert.is(session.metrics.toolCalls, 1);
   await client.close();
 });
