@@ -23,10 +23,13 @@ function findTests(dir) {
 }
 
 const entries = findTests('test');
-rmSync('build-test', { recursive: true, force: true });
+// A directory per run, so runs started side by side (several people, one work tree) never wipe each other's build.
+const OUT = `build-test-${process.pid}`;
+rmSync(OUT, { recursive: true, force: true });
+process.on('exit', () => rmSync(OUT, { recursive: true, force: true }));
 await build({
   entryPoints: entries,
-  outdir: 'build-test',
+  outdir: OUT,
   outbase: 'test',
   bundle: true,
   packages: 'external',
@@ -44,7 +47,7 @@ async function runUvu(label, pattern, env) {
   console.log(`\n== leg ${label}`);
   const base = { ...process.env };
   delete base.NODE_OPTIONS; // the server refuses code-loading NODE_OPTIONS; the suites that test this set it themselves
-  const child = spawn(process.execPath, ['node_modules/uvu/bin.js', 'build-test', pattern], {
+  const child = spawn(process.execPath, ['node_modules/uvu/bin.js', OUT, pattern], {
     env: { ...base, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -12,7 +12,7 @@ import { cleanup, tempHome } from './helpers.ts';
 
 test.after.each(cleanup);
 
-// The compiled suite lives in build-test/audit/, the sources two levels up.
+// The compiled suite lives in build-test-<pid>/audit/, the sources two levels up.
 const srcDir = fileURLToPath(new URL('../../src/audit/', import.meta.url));
 
 const CHILD = `
