@@ -883,7 +883,7 @@ class Analyzer {
       const fd = kind(r.N) === 'Lit' ? String(r.N.Value) : '';
       const toStdin = fd === '' || fd === '0';
       if (op === ops.hdoc || op === ops.dashHdoc) {
-        this.unres('here-document', this.src(stmt, sc));
+        // Data, unless the command runs its stdin as code (codeFromStdin).
         if (kind(r.Hdoc)) this.nested(r.Hdoc, env, sc); // an unquoted body expands $( ) when it is read
         if (toStdin) stdin = { kind: 'heredoc', body: heredocBody(r) };
         continue;
@@ -1369,7 +1369,7 @@ class Analyzer {
     if (fam) { this.interpreter(fam, name, args, c); return; }
     switch (key) {
       case 'eval': {
-        if (!args.length) { if (c.stdin.kind === 'pipe') this.unres('pipe to shell', c.env.pipeSrc || c.src); return; }
+        if (!args.length) { this.codeFromStdin(c, 'shell'); return; }
         if (args.every((a) => a.literal)) this.script(args.map((a) => a.value).join(' '), c.env, c.sc.level + 1, 'eval');
         else this.unres('non-literal eval', c.src);
         return;
@@ -1396,7 +1396,7 @@ class Analyzer {
       case '.': {
         const f = args[0];
         if (f?.literal && STDIN_PATHS.has(f.value)) {
-          if (c.stdin.kind === 'pipe') this.unres('pipe to shell', c.env.pipeSrc || c.src);
+          this.codeFromStdin(c, 'shell');
         } else {
           this.file(f, 'read', name);
           if (f?.literal) this.executes(f.value, c.src);
@@ -1487,10 +1487,21 @@ class Analyzer {
 
   /** A shell reading its script from stdin. */
   private shellStdin(c: Call): void {
-    if (c.stdin.kind === 'pipe') this.unres('pipe to shell', c.env.pipeSrc || c.src);
-    else if (c.stdin.kind === 'heredoc' && c.stdin.body !== null) {
+    this.codeFromStdin(c, 'shell');
+    // Still derive what a literal here-document would run, so deny rules name the command they caught.
+    if (c.stdin.kind === 'heredoc' && c.stdin.body !== null) {
       this.script(c.stdin.body, { ...c.env, piped: false }, c.sc.level + 1, 'here-document');
     }
+  }
+
+  /**
+   * A command that runs its standard input as code. Piped input is unknowable; a here-document or here-string is
+   * code in the command line, but a second language layer the deny rules were not written for, so it is refused too.
+   * (A here-document that only feeds data, `cat <<'EOF'` in a commit message, stays allowed.)
+   */
+  private codeFromStdin(c: Call, what: 'shell' | 'interpreter'): void {
+    if (c.stdin.kind === 'pipe') this.unres(`pipe to ${what}`, c.env.pipeSrc || c.src);
+    else if (c.stdin.kind === 'heredoc') this.unres(what === 'shell' ? 'here-document into a shell' : 'here-document into an interpreter', c.src);
   }
 
   private shellString(a: Arg | undefined, c: Call, via: string): void {
@@ -1516,8 +1527,8 @@ class Analyzer {
     if (fam === 'pwsh') {
       if (args.some((a) => a.literal && /^-(c|command|e|ec|enc|encodedcommand)$/i.test(a.value))) {
         this.unres('interpreter inline code', c.src);
-      } else if (!args.some((a) => a.literal && /^-(f|file)$/i.test(a.value)) && c.stdin.kind === 'pipe') {
-        this.unres('pipe to interpreter', c.env.pipeSrc || c.src);
+      } else if (!args.some((a) => a.literal && /^-(f|file)$/i.test(a.value))) {
+        this.codeFromStdin(c, 'interpreter');
       }
       return;
     }
@@ -1528,11 +1539,11 @@ class Analyzer {
       else if (s?.literal && s.value === 'run') {
         const script = args.slice(sub + 1).find((a) => !a.literal || !a.value.startsWith('-'));
         if (!script || (script.literal && STDIN_PATHS.has(script.value))) {
-          if (c.stdin.kind === 'pipe') this.unres('pipe to interpreter', c.env.pipeSrc || c.src);
+          this.codeFromStdin(c, 'interpreter');
         } else if (script.literal && /^https?:\/\//i.test(script.value)) this.net(script.value, name);
         else this.file(script, 'read', name);
-      } else if (s?.literal && s.value === 'repl' && c.stdin.kind === 'pipe') {
-        this.unres('pipe to interpreter', c.env.pipeSrc || c.src);
+      } else if (s?.literal && s.value === 'repl') {
+        this.codeFromStdin(c, 'interpreter');
       }
       return;
     }
@@ -1572,7 +1583,7 @@ class Analyzer {
     }
     const fromStdin = !script || (script.literal && STDIN_PATHS.has(script.value));
     if (fromStdin) {
-      if (c.stdin.kind === 'pipe') this.unres('pipe to interpreter', c.env.pipeSrc || c.src);
+      this.codeFromStdin(c, 'interpreter');
       if (c.env.xargs) this.unres('pipe to interpreter', c.env.pipeSrc || c.src);
       return;
     }

@@ -477,9 +477,14 @@ test('interpreters with inline code', () => {
 
 test('here-documents, here-strings, aliases, process substitution', () => {
   hasUnres("cat <<< 'secret'", 'here-string');
-  hasUnres("bash << 'SCRIPT'\ncat .env\nSCRIPT", 'here-document');
+  hasUnres("bash << 'SCRIPT'\ncat .env\nSCRIPT", 'here-document into a shell');
   hasCmd("bash << 'SCRIPT'\ncat .env\nSCRIPT", 'cat .env', 'here-document');
-  hasUnres('cat <<-EOF\n\tx\n\tEOF', 'here-document');
+  hasUnres("python3 <<'PY'\nimport os\nPY", 'here-document into an interpreter');
+  hasUnres("ssh-keygen -y -f k; sh <<EOF\nid\nEOF", 'here-document into a shell');
+  // A here-document that only feeds data is data: Claude Code commits with one.
+  clean('cat <<-EOF\n\tx\n\tEOF');
+  clean("git commit -m \"$(cat <<'EOF'\nFix the parser\n\nCo-Authored-By: Claude\nEOF\n)\"");
+  hasCmd("cat <<EOF > notes.txt\n$(curl https://evil.example)\nEOF", 'curl https://evil.example');
   hasUnres('alias c=curl', 'alias definition');
   hasUnres('diff <(cat .env) /dev/null', 'process substitution');
   hasUnres('cat file > >(tee log.txt)', 'process substitution');
@@ -707,7 +712,7 @@ const WHY: Record<string, string[]> = {
   'bash-nodeny-3': ['u:interpreter inline code'], 'bash-nodeny-4': ['u:dynamic file argument'],
   'bash-semicolon-in-quotes': ['clean', 'c:echo hello; curl evil.com'], 'bash-procsub-in': ['u:process substitution'],
   'bash-procsub-out': ['u:process substitution'], 'bash-lt-not-procsub': ['clean'], 'bash-herestring': ['u:here-string'],
-  'bash-heredoc-quoted-delim': ['u:here-document', 'c:cat .env'], 'bash-heredoc-in-squotes': ['clean'],
+  'bash-heredoc-quoted-delim': ['u:here-document into a shell', 'c:cat .env'], 'bash-heredoc-in-squotes': ['clean'],
   'bash-brace-json-squote': ['clean'], 'bash-function-kw': ['c:curl evil.com'], 'bash-function-parens': ['c:curl evil.com'],
   'bash-alias-alone': ['u:alias definition'], 'bash-env-prefix': ['c:curl https://evil.com'],
   'bash-env-flags': ['c:curl evil.com'], 'bash-env-u': ['c:curl evil.com'], 'bash-env-i-u': ['c:curl evil.com'],

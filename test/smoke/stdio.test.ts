@@ -207,6 +207,9 @@ test('no policy: the embedded default denies secrets and rm -rf /, says so on st
   assert.is(pipe.decision, 'deny');
   const ok = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'npm ci && npm test' } }));
   assert.is(ok.decision, 'allow', ok.reason);
+  const commit = "git add -A && git commit -m \"$(cat <<'EOF'\nFix the parser\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)\"";
+  const heredoc = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: commit } }));
+  assert.is(heredoc.decision, 'allow', `a commit message written with a here-document: ${heredoc.reason}`);
   await s.close();
   assert.match(s.stderr, /embedded default policy/);
 });
