@@ -1,6 +1,6 @@
 // What bench/inprocess.mjs measures in-process, bundled by esbuild from the sources (not from dist/, whose bundle
 // exports nothing).
-export { evaluateCall, flowCheck } from '../src/policy/evaluate.ts';
+export { evaluateCall, flowCheck, clearAnalysisCache } from '../src/policy/evaluate.ts';
 export { loadPolicyFile } from '../src/policy/load.ts';
 export { analyzeShell } from '../src/policy/shell.ts';
 export { TokenAuthority, tokenSha256 } from '../src/auth/tokens.ts';

@@ -76,12 +76,50 @@ export function subjectOf(tool: string, input: unknown): string {
 const allow: Decision = { decision: 'allow', reason: '' };
 const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', reason, rule });
 
+/**
+ * Recent Bash analyses by command text. analyzeShell is a pure function of the command and costs 30-400 µs for an
+ * ordinary command, most of a decision; a guarded call used to analyse its command twice (evaluateCall, then
+ * flowCheck), and agents repeat commands (git status, npm test) and often check them (check_tool) before running
+ * them (bash). Bounded in entries and in command length. The analyses are shared, so they are frozen.
+ */
+const ANALYSIS_CACHE_ENTRIES = 128;
+const ANALYSIS_CACHE_MAX_CHARS = 16 * 1024;
+const analyses = new Map<string, ShellAnalysis>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+export function analyzeBash(command: string): ShellAnalysis {
+  const hit = analyses.get(command);
+  if (hit) {
+    analyses.delete(command); // most recently used last
+    analyses.set(command, hit);
+    return hit;
+  }
+  const a = deepFreeze(analyzeShell(command));
+  if (command.length <= ANALYSIS_CACHE_MAX_CHARS) {
+    if (analyses.size >= ANALYSIS_CACHE_ENTRIES) analyses.delete(analyses.keys().next().value as string);
+    analyses.set(command, a);
+  }
+  return a;
+}
+
+/** Forgets the cached analyses (for benchmarks and tests that time or count analyses). */
+export function clearAnalysisCache(): void {
+  analyses.clear();
+}
+
 /** Lazily analysed Bash command, shared by every step of one evaluation. */
 class BashView {
   private analysis: ShellAnalysis | null = null;
   constructor(readonly command: string) {}
   get(): ShellAnalysis {
-    return (this.analysis ??= analyzeShell(this.command));
+    return (this.analysis ??= analyzeBash(this.command));
   }
 }
 
@@ -261,7 +299,7 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
   const views = [{ tool, subject }];
   const newLabels: { label: string; source: string }[] = [];
   if (tool === 'Bash') {
-    const a = analyzeShell(subject);
+    const a = analyzeBash(subject);
     for (const c of a.commands) views.push({ tool, subject: c.text });
     // Files a command reads are sources, as if read with Read.
     for (const f of a.files) {
