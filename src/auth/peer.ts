@@ -54,36 +54,33 @@ export function procEndpoints(address: string, port: number): { tcp: string; tcp
   return { tcp: `${word(b)}:${p}`, tcp6: `${word([0, 0, 0, 0])}${word([0, 0, 0, 0])}${word([0, 0, 0xff, 0xff])}${word(b)}:${p}` };
 }
 
-function findRow(table: string, local: string, remote: string): string[] | null {
-  let from = 0;
-  for (;;) {
-    const i = table.indexOf(local, from);
-    if (i < 0) return null;
-    from = i + local.length;
-    const start = table.lastIndexOf('\n', i) + 1;
-    const end = table.indexOf('\n', i);
-    const fields = table.slice(start, end < 0 ? undefined : end).trim().split(/\s+/);
-    if (fields[1] === local && fields[2] === remote) return fields;
-  }
-}
-
-/** Reads a /proc file to EOF (seq_file hands out about a page per read(2); only a read of 0 bytes means the end). */
-async function readProcFile(path: string): Promise<string> {
+/**
+ * Streams a /proc/net/tcp-style table and hands each row whose `local remote` pair is wanted to its callback, stopping
+ * as soon as nothing more is wanted: every read(2) of the file makes the kernel walk more of its hash table, and
+ * seq_file hands out about a page per read, so stopping early saves most of the cost. Rows left are not in the table.
+ */
+async function scanProcTable(path: string, want: Map<string, (fields: string[]) => void>): Promise<void> {
+  if (want.size === 0) return;
   const fh = await open(path, 'r');
   try {
-    let buf = Buffer.allocUnsafe(64 * 1024);
-    let n = 0;
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let carry = '';
     for (;;) {
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const text = carry + buf.toString('latin1', 0, bytesRead);
+      const lines = text.split('\n');
+      carry = bytesRead === 0 ? '' : (lines.pop() ?? '');
+      for (const line of lines) {
+        const fields = line.trim().split(/\s+/);
+        const key = `${fields[1]} ${fields[2]}`;
+        const take = want.get(key);
+        if (!take) continue;
+        want.delete(key);
+        take(fields);
+        if (want.size === 0) return;
       }
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-      if (bytesRead === 0) break;
-      n += bytesRead;
+      if (bytesRead === 0) return;
     }
-    return buf.toString('latin1', 0, n);
   } finally {
     await fh.close();
   }
@@ -130,11 +127,13 @@ export class PeerCheck {
     return new PeerCheck(process.getuid(), procRoot);
   }
 
-  private async table(name: 'tcp' | 'tcp6'): Promise<string> {
+  private async scan(name: 'tcp' | 'tcp6', want: Map<string, (fields: string[]) => void>): Promise<void> {
+    if (want.size === 0) return;
+    this.tableReads++;
     try {
-      return await readProcFile(`${this.procRoot}/net/${name}`);
+      await scanProcTable(`${this.procRoot}/net/${name}`, want);
     } catch {
-      return '';
+      // unreadable: whatever is still wanted stays unanswered, and fails closed
     }
   }
 
@@ -142,16 +141,17 @@ export class PeerCheck {
   async selfTest(address: string, port: number): Promise<string | null> {
     const e = procEndpoints(address, port);
     if (!e) return `cannot encode ${address}:${port}`;
-    const rows = (await this.table('tcp')).split('\n').map((l) => l.trim().split(/\s+/));
-    const row = rows.find((f) => f[1] === e.tcp && f[3] === '0A');
-    if (!row) return `our listening socket ${address}:${port} is not in ${this.procRoot}/net/tcp`;
-    if (Number(row[7]) !== this.uid) return `our listening socket shows uid ${row[7]}, not ${this.uid}`;
+    let row: string[] | null = null;
+    await this.scan('tcp', new Map([[`${e.tcp} 00000000:0000`, (f: string[]) => void (row = f)]]));
+    const found = row as string[] | null;
+    if (!found || found[3] !== '0A') return `our listening socket ${address}:${port} is not in ${this.procRoot}/net/tcp`;
+    if (Number(found[7]) !== this.uid) return `our listening socket shows uid ${found[7]}, not ${this.uid}`;
     return null;
   }
 
   private waiting: Waiter[] = [];
   private reading = false;
-  /** How many times the tables were read (each read answers every connection accepted before it began). */
+  /** How many times a table was scanned (each scan answers every connection accepted before it began). */
   tableReads = 0;
 
   /** The owner of the client end of an accepted connection. Call it right after accept. */
@@ -168,28 +168,21 @@ export class PeerCheck {
   private pump(): void {
     if (this.reading || this.waiting.length === 0) return;
     this.reading = true;
-    const batch = this.waiting.splice(0); // all accepted before the read below begins, so all have their rows
+    const batch = this.waiting.splice(0); // all accepted before the scan below begins, so all have their rows
+    const answered = new Set<Waiter>();
+    const answer = (w: Waiter, r: PeerLookup) => {
+      answered.add(w);
+      w.resolve(r);
+    };
     void (async () => {
-      this.tableReads++;
-      const tcp = await this.table('tcp');
-      const rest: Waiter[] = [];
-      for (const w of batch) {
-        const row = findRow(tcp, w.c.tcp, w.s.tcp);
-        if (row) w.resolve(fromRow(row));
-        else rest.push(w);
-      }
-      if (rest.length === 0) return;
-      this.tableReads++;
-      const tcp6 = await this.table('tcp6'); // a dual-stack client socket connected to ::ffff:127.0.0.1
-      for (const w of rest) {
-        const row = findRow(tcp6, w.c.tcp6, w.s.tcp6);
-        w.resolve(row ? fromRow(row) : { ok: false, reason: `no socket ${w.describe} in ${this.procRoot}/net/tcp{,6}` });
-      }
+      await this.scan('tcp', new Map(batch.map((w) => [`${w.c.tcp} ${w.s.tcp}`, (f: string[]) => answer(w, fromRow(f))])));
+      const rest = batch.filter((w) => !answered.has(w));
+      // A dual-stack client socket connected to ::ffff:127.0.0.1 is listed in tcp6.
+      await this.scan('tcp6', new Map(rest.map((w) => [`${w.c.tcp6} ${w.s.tcp6}`, (f: string[]) => answer(w, fromRow(f))])));
     })()
-      .catch((e) => {
-        for (const w of batch) w.resolve({ ok: false, reason: `peer lookup failed: ${(e as Error).message}` });
-      })
+      .catch(() => undefined)
       .finally(() => {
+        for (const w of batch) if (!answered.has(w)) w.resolve({ ok: false, reason: `no socket ${w.describe} in ${this.procRoot}/net/tcp{,6}` });
         this.reading = false;
         this.pump();
       });
