@@ -2338,22 +2338,18 @@ export function commandMatches(matches: (text: string) => boolean, patternSource
     const names = [cmd.name];
     // Case-insensitive file systems (macOS) run `CURL` as curl.
     if (deny && cmd.name.toLowerCase() !== cmd.name) names.push(cmd.name.toLowerCase());
-    const tryArgs = (name: string, rest: string[]): boolean => {
-      if (matches([name, ...rest].join(' '))) return true;
+    const tryForms = (name: string, f: ArgForms): boolean => {
+      if (matches(f.joined)) return true;
       if (!info.canon) return false;
-      const c = canonicalize(name, rest, false);
-      if (info.canon.matches(render(name, c))) return true;
-      return deny && info.head === name && info.canon.matches(render(name, c, info.flags));
+      if (info.canon.matches(f.rendered)) return true;
+      return deny && info.head === name && info.canon.matches(render(name, f.canon, info.flags));
     };
     for (const name of names) {
-      const variants = [cmd.args];
-      // `git -C dir push` is still `git push`.
-      if (deny && keyOf(name) === 'git') variants.push(withoutGitGlobals(cmd.args));
-      for (const rest of variants) if (tryArgs(name, rest)) return true;
+      for (const f of commandForms(cmd, name, deny)) if (tryForms(name, f)) return true;
       if (deny && info.head === name && cmd.dynamicArgs.length) {
         for (const idx of cmd.dynamicArgs.slice(0, 8)) {
           for (const fill of info.fills) {
-            if (tryArgs(name, [...cmd.args.slice(0, idx), ...fill.split(' '), ...cmd.args.slice(idx + 1)])) return true;
+            if (tryForms(name, argForms(name, [...cmd.args.slice(0, idx), ...fill.split(' '), ...cmd.args.slice(idx + 1)]))) return true;
           }
         }
       }
@@ -2362,6 +2358,34 @@ export function commandMatches(matches: (text: string) => boolean, patternSource
   } catch {
     return purpose !== 'allow';
   }
+}
+
+/** The pattern-independent texts commandMatches tries for one command name and argument list. */
+interface ArgForms { joined: string; canon: Canon; rendered: string }
+
+function argForms(name: string, rest: string[]): ArgForms {
+  const canon = canonicalize(name, rest, false);
+  return { joined: [name, ...rest].join(' '), canon, rendered: render(name, canon) };
+}
+
+/**
+ * The forms of a command's own arguments (and, for git, without its global options: `git -C dir push` is still
+ * `git push`), computed once per command instead of once per rule: a policy's deny rules are all tried against every
+ * command, and these forms were most of a decision's time (bench/, BENCHMARKS.md).
+ */
+const formsByCommand = new WeakMap<SimpleCommand, Map<string, ArgForms[]>>();
+
+function commandForms(cmd: SimpleCommand, name: string, deny: boolean): ArgForms[] {
+  let byName = formsByCommand.get(cmd);
+  if (!byName) formsByCommand.set(cmd, (byName = new Map()));
+  const key = deny ? `d:${name}` : `a:${name}`;
+  let forms = byName.get(key);
+  if (!forms) {
+    forms = [argForms(name, cmd.args)];
+    if (deny && keyOf(name) === 'git') forms.push(argForms(name, withoutGitGlobals(cmd.args)));
+    byName.set(key, forms);
+  }
+  return forms;
 }
 
 function withoutGitGlobals(args: string[]): string[] {
