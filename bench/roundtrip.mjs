@@ -1,6 +1,8 @@
 // 2. Per-call round trips over stdio, warm: aflock-mcp (node bundle), the floor's echo (node bundle) and
-// @modelcontextprotocol/server-filesystem (node), all alive at once; every iteration runs each operation once, in a
-// fresh random order, so the servers share the machine's noise.
+// @modelcontextprotocol/server-filesystem (node), all alive at once. Every round runs each operation as a block of
+// `block` back-to-back calls, operations in a fresh random order, so the servers share the machine's noise; the first
+// call of a block is not recorded (a server that sat idle while the others ran pays a wake-up that is about the
+// machine, not the server: one call at a time per operation made the least-called server look slowest).
 import { StdioClient } from './lib/rpc.mjs';
 import { cleanEnv, log } from './lib/setup.mjs';
 import { shuffled, summarize } from './lib/stats.mjs';
@@ -12,7 +14,7 @@ export async function startServer(ws, v) {
   return c;
 }
 
-export async function roundTrips(ws, all, { iterations, bashEvery = 5, warmup = 50, aflockVariant = 'aflock node', floorVariant = 'floor node' }) {
+export async function roundTrips(ws, all, { rounds, block = 10, bashBlock = 3, warmup = 50, aflockVariant = 'aflock node', floorVariant = 'floor node' }) {
   const aflock = await startServer(ws, all[aflockVariant]);
   const floor = await startServer(ws, all[floorVariant]);
   const fs = await startServer(ws, all['server-filesystem node']);
@@ -21,6 +23,9 @@ export async function roundTrips(ws, all, { iterations, bashEvery = 5, warmup = 
     // calls do not share the CPU with it.
     await aflock.call('get_identity', {});
     const checkAllow = () => aflock.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'git status' } }).then(expectDecision('allow'));
+    // A command never seen before: the evaluator's analysis cache cannot help (git log -n 1, -n 2, ...).
+    let fresh = 0;
+    const checkFresh = () => aflock.call('check_tool', { tool_name: 'Bash', tool_input: { command: `git log --oneline -n ${++fresh}` } }).then(expectDecision('allow'));
     const checkDeny = () => aflock.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'rm -rf /' } }).then(expectDecision('deny'));
     const readAflock = () => aflock.call('read_file', { path: 'src/file4k.ts' }).then(expectText(4096));
     const bash = () => aflock.call('bash', { command: 'echo hi' }).then(expectStructured((s) => s.exitCode === 0 && s.output.trim() === 'hi'));
@@ -28,6 +33,7 @@ export async function roundTrips(ws, all, { iterations, bashEvery = 5, warmup = 
     const readFs = () => fs.call('read_text_file', { path: ws.file4k }).then(expectText(4096));
     const ops = {
       'aflock check_tool allow': checkAllow,
+      'aflock check_tool allow, new command': checkFresh,
       'aflock check_tool deny': checkDeny,
       'aflock read_file 4 KB': readAflock,
       'aflock bash echo hi': bash,
@@ -36,12 +42,13 @@ export async function roundTrips(ws, all, { iterations, bashEvery = 5, warmup = 
     };
     for (let i = 0; i < warmup; i++) for (const fn of Object.values(ops)) await fn();
     const samples = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
-    for (let i = 0; i < iterations; i++) {
+    for (let r = 0; r < rounds; r++) {
       for (const name of shuffled(Object.keys(ops))) {
-        if (name === 'aflock bash echo hi' && i % bashEvery !== 0) continue;
-        samples[name].push(await ops[name]());
+        const n = name === 'aflock bash echo hi' ? bashBlock : block;
+        await ops[name](); // wake-up call, not recorded
+        for (let i = 1; i < n; i++) samples[name].push(await ops[name]());
       }
-      if ((i + 1) % 500 === 0) log(`round trips: ${i + 1}/${iterations}`);
+      if ((r + 1) % 50 === 0) log(`round trips: ${r + 1}/${rounds} rounds`);
     }
     return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
   } finally {

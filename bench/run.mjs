@@ -24,8 +24,8 @@ const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : null;
 const want = (s) => !only || only.has(s);
 
 const P = quick
-  ? { coldRounds: 8, rtIterations: 300, inprocTime: 500, rssCalls: 2000, rssEvery: 500 }
-  : { coldRounds: 40, rtIterations: 2000, inprocTime: 2000, rssCalls: 10_000, rssEvery: 1000 };
+  ? { coldRounds: 8, rtRounds: 30, inprocTime: 500, rssCalls: 2000, rssEvery: 500 }
+  : { coldRounds: 40, rtRounds: 200, inprocTime: 2000, rssCalls: 10_000, rssEvery: 1000 };
 
 const started = new Date();
 const results = { started: started.toISOString(), quick, machine: machine(), params: P };
@@ -38,8 +38,8 @@ try {
     results.coldStart = await coldStart(ws, all, { rounds: P.coldRounds });
   }
   if (want('rt')) {
-    log(`round trips: ${P.rtIterations} iterations`);
-    results.roundTrip = await roundTrips(ws, all, { iterations: P.rtIterations });
+    log(`round trips: ${P.rtRounds} rounds`);
+    results.roundTrip = await roundTrips(ws, all, { rounds: P.rtRounds });
   }
   let ctx;
   if (want('inproc') || want('scale')) {
@@ -69,6 +69,7 @@ function targets(r) {
   const rt = r.roundTrip;
   if (rt) {
     add('check_tool (allow) / floor echo', ratio(rt['aflock check_tool allow'].median, rt['floor echo'].median), 1.3);
+    add('check_tool (allow, new command) / floor echo', ratio(rt['aflock check_tool allow, new command'].median, rt['floor echo'].median), 1.3);
     add('check_tool (deny) / floor echo', ratio(rt['aflock check_tool deny'].median, rt['floor echo'].median), 1.3);
     add('read_file / server-filesystem read_text_file', ratio(rt['aflock read_file 4 KB'].median, rt['server-filesystem read_text_file 4 KB'].median), 1.0);
   }
@@ -112,7 +113,7 @@ function report(r) {
     const rt = r.roundTrip;
     const echo = rt['floor echo'].median;
     const fsRead = rt['server-filesystem read_text_file 4 KB'].median;
-    s += `### Warm round trip over stdio (ms; node bundles; interleaved)\n\n`;
+    s += `### Warm round trip over stdio (ms; node bundles; interleaved blocks)\n\n`;
     s += table(
       ['call', 'n', 'median', 'p99', 'vs floor echo', 'vs server-filesystem read'],
       Object.entries(rt).map(([name, v]) => [name, v.n, fmtMs(v.median), fmtMs(v.p99), `${ratio(v.median, echo).toFixed(2)}x`, name.includes('read') ? `${ratio(v.median, fsRead).toFixed(2)}x` : '']),
@@ -125,12 +126,13 @@ function report(r) {
     const row = (name, t, per = 1) => [name, fmtMs(t.medianMs), fmtMs(t.p99Ms), Math.round((per * 1000) / t.medianMs).toLocaleString('en-US')];
     s += table(['operation', 'median ms', 'p99 ms', 'per second'], [
       row(`evaluator decision (corpus of ${ip.corpus.commands} Bash commands, per pass)`, ip.corpus.pass, ip.corpus.commands),
+      row(`evaluator decision, command seen before (per pass of ${ip.corpusSeen.commands})`, ip.corpusSeen.pass, ip.corpusSeen.commands),
       row(`evaluator decision (file and web calls, per pass of ${ip.fileCalls.calls})`, ip.fileCalls.pass, ip.fileCalls.calls),
       row('token issue', ip.tokenIssue),
       row('token verify', ip.tokenVerify),
       row('attestation sign + append', ip.auditSignAppend),
     ]);
-    s += `\n"per second" for the evaluator rows counts decisions (commands), not passes. Mean per Bash decision: ${ip.corpus.perDecisionUs.toFixed(1)} µs. Corpus decisions: ${JSON.stringify(ip.corpus.bySection)}\n\n`;
+    s += `\n"per second" for the evaluator rows counts decisions (commands), not passes. Mean per Bash decision: ${ip.corpus.perDecisionUs.toFixed(1)} µs new, ${ip.corpusSeen.perDecisionUs.toFixed(1)} µs seen before. Corpus decisions: ${JSON.stringify(ip.corpus.bySection)}\n\n`;
   }
   if (r.evaluatorScaling) {
     s += `### Evaluator on large Bash commands\n\n`;
