@@ -73,7 +73,11 @@ function targets(r) {
     add('check_tool (deny) / floor echo', ratio(rt['aflock check_tool deny'].median, rt['floor echo'].median), 1.3);
     add('read_file / server-filesystem read_text_file', ratio(rt['aflock read_file 4 KB'].median, rt['server-filesystem read_text_file 4 KB'].median), 1.0);
   }
-  if (r.rss) add('RSS growth 1 000 -> 10 000 calls', r.rss.aflock.growthPct, 10, '%');
+  if (r.rss) {
+    const n = r.rss.calls.toLocaleString('en-US');
+    add(`RSS growth 1 000 -> ${n} calls`, r.rss.aflock.growthPct, 10, '%');
+    add(`(diagnosis) heap used after a full GC, 1 000 -> ${n} calls`, r.rss.afterGc.heapUsedGrowthPct, 10, '%');
+  }
   return t;
 }
 
@@ -152,7 +156,9 @@ function report(r) {
         ['floor node (echo)', `${(x.floor.at1000KiB / 1024).toFixed(1)} MiB`, `${(x.floor.atEndKiB / 1024).toFixed(1)} MiB`, `${x.floor.growthPct.toFixed(1)}%`],
       ],
     );
-    s += `\ncheckpoints (MiB), aflock: ${x.aflock.checkpoints.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}\ncheckpoints (MiB), floor:  ${x.floor.checkpoints.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}\n\n`;
+    s += `\ncheckpoints (MiB), aflock: ${x.aflock.checkpoints.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}\ncheckpoints (MiB), floor:  ${x.floor.checkpoints.map((c) => (c.rssKiB / 1024).toFixed(1)).join(' ')}\n`;
+    const g = x.afterGc;
+    s += `after a forced full GC (same bundle, bench/lib/gc-wrapper.cjs), 1 000 -> ${x.calls.toLocaleString('en-US')} calls: heap used ${g.heapUsedGrowthPct.toFixed(1)}%, RSS ${g.rssGrowthPct.toFixed(1)}%; heap used (MiB): ${g.checkpoints.map((c) => (c.heapUsedKiB / 1024).toFixed(2)).join(' ')}\n\n`;
   }
   s += `### Targets\n\n`;
   s += table(
