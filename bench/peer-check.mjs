@@ -56,12 +56,13 @@ for (const withCheck of [false, true]) {
   for (let i = 0; i < 20; i++) await get(h.port); // warm up
   const seq = [];
   for (let i = 0; i < N; i++) seq.push(await get(h.port));
+  const seqStats = h.peerStats();
   const t0 = Date.now();
   await Promise.all(Array.from({ length: N }, () => get(h.port)));
   const burst = Date.now() - t0;
   const ps = h.peerStats();
   await h.close();
-  console.log(`${withCheck ? 'with' : 'without'} peer check: one new connection + request ${stats(seq)}; ${N} at once ${burst} ms${withCheck ? `; ${ps.checked} checks answered by ${ps.tableReads} table reads` : ''}`);
+  console.log(`${withCheck ? 'with' : 'without'} peer check: one new connection + request ${stats(seq)}; ${N} at once ${burst} ms${withCheck ? `; ${ps.checked} checks answered by ${ps.tableReads} table scans; accept-to-admit mean ${seqStats.meanMicros.toFixed(0)} us one at a time` : ''}`);
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
