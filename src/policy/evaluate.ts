@@ -85,6 +85,7 @@ const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', r
 const ANALYSIS_CACHE_ENTRIES = 128;
 const ANALYSIS_CACHE_MAX_CHARS = 16 * 1024;
 const analyses = new Map<string, ShellAnalysis>();
+let lastLarge: { command: string; analysis: ShellAnalysis } | null = null;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -101,10 +102,13 @@ export function analyzeBash(command: string): ShellAnalysis {
     analyses.set(command, hit);
     return hit;
   }
+  if (lastLarge?.command === command) return lastLarge.analysis;
   const a = deepFreeze(analyzeShell(command));
   if (command.length <= ANALYSIS_CACHE_MAX_CHARS) {
     if (analyses.size >= ANALYSIS_CACHE_ENTRIES) analyses.delete(analyses.keys().next().value as string);
     analyses.set(command, a);
+  } else {
+    lastLarge = { command, analysis: a }; // only the latest: evaluateCall and flowCheck of the same call share it
   }
   return a;
 }
@@ -112,6 +116,7 @@ export function analyzeBash(command: string): ShellAnalysis {
 /** Forgets the cached analyses (for benchmarks and tests that time or count analyses). */
 export function clearAnalysisCache(): void {
   analyses.clear();
+  lastLarge = null;
 }
 
 /** Lazily analysed Bash command, shared by every step of one evaluation. */
