@@ -186,6 +186,14 @@ export async function guarded(
     if (narrowed && (narrowed.decision === 'deny' || decision.decision === 'allow')) decision = narrowed;
   }
   if (decision.decision === 'deny') return refuse(`${PREFIX.policy} ${decision.reason}`, decision.reason, decision.rule, claims, tokenHash);
+  // Refusals that need no human come before asking one: never ask about a call that would be refused anyway.
+  const confined = req.confine?.();
+  if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', claims, tokenHash);
+  const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
+  if (flow.denied) {
+    log(`blocked data flow (${flow.denied.rule}) on ${req.tool}`);
+    return refuse(`${PREFIX.dataFlow} ${flow.denied.reason}`, flow.denied.reason, `dataFlow:${flow.denied.rule}`, claims, tokenHash);
+  }
   let verdict: AuditDecision = 'allow';
   let approvalNote = '';
   if (decision.decision === 'ask') {
@@ -202,13 +210,6 @@ export async function guarded(
     }
     verdict = 'approved';
     approvalNote = answer.via === 'remembered' ? `${decision.reason}; approved earlier in this session (remembered)` : `${decision.reason}; approved by the user`;
-  }
-  const confined = req.confine?.();
-  if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', claims, tokenHash);
-  const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
-  if (flow.denied) {
-    log(`blocked data flow (${flow.denied.rule}) on ${req.tool}`);
-    return refuse(`${PREFIX.dataFlow} ${flow.denied.reason}`, flow.denied.reason, `dataFlow:${flow.denied.rule}`, claims, tokenHash);
   }
   ctx.session.addLabels(flow.newLabels);
   try {
