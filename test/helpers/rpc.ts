@@ -136,3 +136,24 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** Waits for an HTTP-mode server's `listening on http://127.0.0.1:<port>/mcp` line; rejects if it exits first. */
+export function listeningPort(child: import('node:child_process').ChildProcess, onStderr: (all: string) => void = () => undefined): Promise<number> {
+  let stderr = '';
+  return new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      onStderr(stderr);
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolvePort(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${stderr}`));
+    });
+  });
+}

@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { RpcServer, json, runCli, serverCommand, tempDir, text, type ToolResult } from '../helpers/rpc.ts';
+import { RpcServer, json, listeningPort, runCli, serverCommand, tempDir, text, type ToolResult } from '../helpers/rpc.ts';
 
 const MODEL_VARS = ['AFLOCK_MODEL', 'ANTHROPIC_MODEL', 'CLAUDE_MODEL', 'CLAUDE_CODE_MODEL'];
 
@@ -383,18 +383,7 @@ test('approval over HTTP: the question goes to the client of the call, on its ow
   const [cmd, ...pre] = serverCommand();
   const child = spawn(cmd, [...pre, 'serve', '--http', '--port', '0', '--bootstrap-secret-file', secretPath], { cwd: root, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    let stderr = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
-      child.stderr!.on('data', (d) => {
-        stderr += d;
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const port = await listeningPort(child);
     const url = new URL(`http://127.0.0.1:${port}/mcp`);
     const first = new Client({ name: 'bootstrapper', version: '1' });
     await first.connect(new StreamableHTTPClientTransport(url));

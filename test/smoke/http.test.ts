@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT, type CryptoKey } from 'jose';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { serverCommand, tempDir } from '../helpers/rpc.ts';
+import { listeningPort, serverCommand, tempDir } from '../helpers/rpc.ts';
 import { resolvePolicy } from '../../src/policy/load.ts';
 import { createContext } from '../../src/startup.ts';
 import { startHttpServer } from '../../src/transport/http.ts';
@@ -97,18 +97,7 @@ async function startServer(opts: { secretPath?: string; env?: NodeJS.ProcessEnv;
       r(code);
     }),
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
+  const port = await listeningPort(child, (all) => (stderr = all));
   return {
     child,
     port,
