@@ -4,16 +4,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck } from '../policy/evaluate.ts';
-import { normalizeLimit, type Limits } from '../policy/schema.ts';
+import { normalizeLimits } from '../policy/sublayouts.ts';
 import { evalContext, identityGate, standingRefusal } from './guard.ts';
 import { jsonResult } from './result.ts';
-
-export function normalizedLimits(limits: Limits | undefined): Record<string, { value: number; enforcement: string }> | undefined {
-  if (!limits) return undefined;
-  const out: Record<string, { value: number; enforcement: string }> = {};
-  for (const [k, v] of Object.entries(limits)) if (v !== undefined) out[k] = normalizeLimit(v);
-  return out;
-}
 
 export async function getIdentityTool(ctx: ServerContext): Promise<CallToolResult> {
   const id = await ctx.identity.get();
@@ -30,7 +23,7 @@ export function getPolicyTool(ctx: ServerContext): CallToolResult {
     source: p.path ?? 'embedded default policy',
     digest: p.digest,
     projectRoot: p.root,
-    policy: { ...p.policy, ...(p.policy.limits ? { limits: normalizedLimits(p.policy.limits) } : {}) },
+    policy: { ...p.policy, ...(p.policy.limits ? { limits: normalizeLimits(p.policy.limits) } : {}) },
     ...(p.sublayouts && p.sublayouts.size > 0
       ? {
           sublayoutScopes: [...p.sublayouts.values()].map((s) => ({

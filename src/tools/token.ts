@@ -8,7 +8,6 @@ import type { ServerContext } from '../context.ts';
 import { DEFAULT_TTL_SECONDS, tokenSha256, type TokenClaims } from '../auth/tokens.ts';
 import { log } from '../log.ts';
 import { normalizeLimit } from '../policy/schema.ts';
-import { normalizedLimits } from './info.ts';
 import { errorResult, jsonResult, PREFIX } from './result.ts';
 import { identityGate } from './guard.ts';
 import { identityRefusal } from '../policy/identity.ts';
@@ -45,7 +44,7 @@ export async function issueSessionToken(ctx: ServerContext): Promise<{ token: st
     identityHash: id.identityHash,
     allowedTools: tools?.allow,
     deniedTools: tools?.deny,
-    limits: normalizedLimits(ctx.policy.policy.limits),
+    limits: ctx.policy.policy.limits ? normalizeLimits(ctx.policy.policy.limits) : undefined,
     ttlSeconds: sessionTtlSeconds(ctx),
   });
   ctx.gate.markIssued(); // same tick as the token leaves: no call can see "issued" without a token existing
