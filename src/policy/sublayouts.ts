@@ -8,6 +8,7 @@ import { normalizeLimit } from './schema.ts';
 import { compilePolicy, type CompiledPolicy } from './compile.ts';
 import { compileGlob, compileToolPattern, GlobError } from './patterns.ts';
 import { compilePathRule } from './paths.ts';
+import { identityGlobMatches } from './identity.ts';
 
 export interface NormalLimit {
   readonly value: number;
@@ -117,11 +118,6 @@ function pathPatternCovers(outer: string, inner: string): boolean {
   return o.glob.matches(inner);
 }
 
-function identityCovers(outer: string, inner: string): boolean {
-  if (outer === '*' || outer === inner) return true;
-  return outer.endsWith('*') && inner.startsWith(outer.slice(0, -1));
-}
-
 function uncovered(parent: string[] | undefined, child: string[] | undefined, covers: (o: string, i: string) => boolean): string | undefined {
   if (!parent || parent.length === 0) return undefined; // the parent allows everything its deny lists leave
   return (child ?? []).find((c) => !parent.some((p) => covers(p, c)));
@@ -133,8 +129,9 @@ export function wideningReason(parent: Policy, sub: Policy, at: string): string 
     ['tools.allow', parent.tools?.allow, sub.tools?.allow, toolPatternCovers, "the parent's tools.allow"],
     ['files.allow', parent.files?.allow, sub.files?.allow, pathPatternCovers, "the parent's files.allow"],
     ['domains.allow', parent.domains?.allow?.map((d) => d.toLowerCase()), sub.domains?.allow?.map((d) => d.toLowerCase()), textGlobCovers, "the parent's domains.allow"],
-    ['identity.allowedModels', parent.identity?.allowedModels, sub.identity?.allowedModels, identityCovers, "the parent's identity.allowedModels"],
-    ['identity.allowedEnvironments', parent.identity?.allowedEnvironments, sub.identity?.allowedEnvironments, identityCovers, "the parent's identity.allowedEnvironments"],
+    // An identity glob (`*`, `prefix*`, literal) covers another exactly when it matches that one's text.
+    ['identity.allowedModels', parent.identity?.allowedModels, sub.identity?.allowedModels, identityGlobMatches, "the parent's identity.allowedModels"],
+    ['identity.allowedEnvironments', parent.identity?.allowedEnvironments, sub.identity?.allowedEnvironments, identityGlobMatches, "the parent's identity.allowedEnvironments"],
   ];
   for (const [field, p, c, covers, what] of checks) {
     const bad = uncovered(p, c, covers);
