@@ -1,31 +1,16 @@
 // Builds the shared server context: policy, session, keys, audit trail, identity. Transport-independent.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { ServerContext } from './context.ts';
 import type { LoadedPolicy } from './policy/load.ts';
 import { Session } from './session.ts';
 import { TokenAuthority } from './auth/tokens.ts';
 import { AuthGate } from './auth/gate.ts';
-import { AuditTrail } from './audit/trail.ts';
+import { AuditTrail, aflockHome } from './audit/trail.ts';
 import { IdentityProvider } from './identity.ts';
 import { LimitTracker } from './limits.ts';
 import { ApprovalStore } from './approval.ts';
 import { normalizeLimits } from './policy/sublayouts.ts';
 import { log } from './log.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
-
-export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AFLOCK_HOME) return env.AFLOCK_HOME;
-  let home: string | undefined;
-  try {
-    home = homedir();
-  } catch {
-    home = env.HOME;
-  }
-  // Never a relative fallback: './.aflock' would put the trail inside the project, next to (or over) its policy.
-  if (!home) throw new Error('no home directory is known (HOME unset, and Deno needs --allow-sys=homedir to ask); set AFLOCK_HOME');
-  return join(home, '.aflock');
-}
 
 export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret }): Promise<ServerContext> {
   const session = new Session();

@@ -33,6 +33,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keyIdOf, signEnvelope, type Envelope } from './dsse.ts';
 import { canonicalJson, sha256Hex } from './json.ts';
@@ -99,6 +100,20 @@ export function formatAuditLine(l: AuditLine): string {
     sha256: l.sha256,
     prev: l.prev,
   });
+}
+
+/** Where session trails live: `$AFLOCK_HOME`, else `~/.aflock`. Throws when no home directory is known. */
+export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AFLOCK_HOME) return env.AFLOCK_HOME;
+  let home: string | undefined;
+  try {
+    home = homedir();
+  } catch {
+    home = env.HOME;
+  }
+  // Never a relative fallback: './.aflock' would put the trail inside the project, next to (or over) its policy.
+  if (!home) throw new Error('no home directory is known (HOME unset, and Deno needs --allow-sys=homedir to ask); set AFLOCK_HOME');
+  return join(home, '.aflock');
 }
 
 /** `000042-<label>.intoto.json`; the label is reduced to [A-Za-z0-9._-], at most 64 characters. */

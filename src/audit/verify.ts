@@ -15,7 +15,6 @@
 // is indistinguishable from a deleted last line, the command exits 1 on it unless given --allow-partial.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { decodePayload, keyIdOf, verifyEnvelope, type Envelope, type PaeEncoding } from './dsse.ts';
 import { canonicalJson, sha256Hex } from './json.ts';
@@ -29,6 +28,7 @@ import {
   IN_TOTO_STATEMENT_V1,
   SESSION_ID_PATTERN,
   SIGNER_PUBLIC_KEY,
+  aflockHome,
   fileLabel,
   formatAuditLine,
   type AuditLine,
@@ -439,7 +439,12 @@ export function runVerifyCommand(argv: string[]): number {
 function resolveSessionDir(arg: string): string | null {
   if (isDir(arg)) return resolve(arg);
   if (SESSION_ID_PATTERN.test(arg)) {
-    const home = process.env.AFLOCK_HOME || join(homedir(), '.aflock');
+    let home: string;
+    try {
+      home = aflockHome();
+    } catch {
+      return null;
+    }
     const candidate = join(home, 'sessions', arg);
     if (isDir(candidate)) return resolve(candidate);
   }
