@@ -9,7 +9,8 @@ import { ConfigError } from './auth/bootstrap.ts';
 import { runVerifyCommand } from './audit/verify.ts';
 import { runInit } from './init.ts';
 import { denoCanListenLocally, denoCanRead, denoPermissionSummary, envVar, isDeno } from './runtime.ts';
-import { parsePolicy, sha256Hex } from './policy/load.ts';
+import { parsePolicy } from './policy/load.ts';
+import { sha256Hex } from './audit/json.ts';
 import { LOCKED_POLICY_TEXT } from './policy/defaults.ts';
 
 export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.

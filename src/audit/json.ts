@@ -1,4 +1,4 @@
-// Canonical JSON and SHA-256 helpers shared by the audit modules.
+// Canonical JSON and the SHA-256 helper, shared by the audit modules, the policy loader and the token authority.
 //
 // canonicalJson is JSON with object keys sorted by UTF-16 code units and no whitespace: for values that came from
 // JSON.parse it is the RFC 8785 (JCS) serialisation, since JCS uses ECMAScript's own number and string output.

@@ -1,9 +1,10 @@
 // Session tokens: EdDSA JWTs signed with a key made at start-up, non-extractable, never written anywhere.
 // Every token has its own jti in an in-memory registry, so tokens can be revoked (and with them every token
 // attenuated from them). A restart invalidates every token.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
 import { compileToolPattern, toolNameMatches, type ToolPattern } from '../policy/patterns.ts';
+import { sha256Hex } from '../audit/json.ts';
 
 export const ISSUER = 'aflock';
 const ALG = 'EdDSA';
@@ -38,8 +39,9 @@ interface Registered {
 
 export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: string };
 
+/** What the trail records of a token: its SHA-256, never the token. */
 export function tokenSha256(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 export interface IssueParams {

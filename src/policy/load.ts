@@ -1,12 +1,12 @@
 // Finding, reading, validating and compiling the policy: the only I/O of src/policy.
 // A policy that is found but cannot be used stops the server (the reference silently ran unrestricted).
-import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { policySchema, type Policy } from './schema.ts';
 import { compilePolicy, PolicyCompileError, type CompiledPolicy } from './compile.ts';
 import { DEFAULT_POLICY_TEXT } from './defaults.ts';
 import { buildSublayout, SublayoutError, type SublayoutScope } from './sublayouts.ts';
+import { sha256Hex } from '../audit/json.ts';
 
 export const POLICY_FILE_NAMES = ['.aflock', 'policy.aflock', '.aflock.json'] as const;
 
@@ -59,10 +59,6 @@ function searchDir(dir: string): string | null {
     }
   }
   return null;
-}
-
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {
