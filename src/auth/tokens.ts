@@ -3,7 +3,8 @@
 // attenuated from them). A restart invalidates every token.
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
-import { compileToolPattern, toolNameMatches, type ToolPattern } from '../policy/patterns.ts';
+import { toolNameMatches } from '../policy/patterns.ts';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.ts';
 import { sha256Hex } from '../audit/json.ts';
 
 export const ISSUER = 'aflock';
@@ -28,12 +29,14 @@ export interface TokenClaims {
   sublayout?: string;
 }
 
+/** A token's own tool lists as a policy of one section, compiled once when the token is issued. */
+export type ToolScope = CompiledPolicy & { readonly tools: NonNullable<CompiledPolicy['tools']> };
+
 interface Registered {
   parent?: string;
   revoked: boolean;
   exp: number;
-  allow: ToolPattern[] | null;
-  deny: ToolPattern[];
+  scope: ToolScope;
   sublayout?: string;
 }
 
@@ -96,8 +99,7 @@ export class TokenAuthority {
       parent: p.parent,
       revoked: false,
       exp: claims.exp,
-      allow: claims.allowed_tools ? claims.allowed_tools.map(compileToolPattern) : null,
-      deny: (claims.denied_tools ?? []).map(compileToolPattern),
+      scope: compilePolicy({ tools: { ...(claims.allowed_tools ? { allow: claims.allowed_tools } : {}), deny: claims.denied_tools ?? [] } }) as ToolScope,
       ...(p.sublayout ? { sublayout: p.sublayout } : {}),
     });
     return { token, claims };
@@ -144,22 +146,23 @@ export class TokenAuthority {
     for (let jti: string | undefined = claims.jti; jti; jti = this.registry.get(jti)?.parent) {
       const e = this.registry.get(jti);
       if (!e) return false;
-      if (e.deny.some((p) => p.subject === null && toolNameMatches(p, tool, true))) return false;
-      if (e.allow && !e.allow.some((p) => toolNameMatches(p, tool))) return false;
+      const { allow, deny } = e.scope.tools;
+      if (deny.some((p) => p.subject === null && toolNameMatches(p, tool, true))) return false;
+      if (allow && !allow.some((p) => toolNameMatches(p, tool))) return false;
     }
     return true;
   }
 
   /**
-   * The tool patterns (and sublayout, if any) of a token's chain, innermost first: each must allow a call
+   * The compiled tool scopes (and sublayout, if any) of a token's chain, innermost first: each must allow a call
    * (attenuation intersects).
    */
-  scopeChain(claims: TokenClaims): { allow: string[] | null; deny: string[]; sublayout?: string }[] {
-    const out: { allow: string[] | null; deny: string[]; sublayout?: string }[] = [];
+  scopeChain(claims: TokenClaims): { scope: ToolScope; sublayout?: string }[] {
+    const out: { scope: ToolScope; sublayout?: string }[] = [];
     for (let jti: string | undefined = claims.jti; jti; jti = this.registry.get(jti)?.parent) {
       const e = this.registry.get(jti);
       if (!e) break;
-      out.push({ allow: e.allow?.map((p) => p.source) ?? null, deny: e.deny.map((p) => p.source), ...(e.sublayout ? { sublayout: e.sublayout } : {}) });
+      out.push({ scope: e.scope, ...(e.sublayout ? { sublayout: e.sublayout } : {}) });
     }
     return out;
   }

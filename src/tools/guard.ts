@@ -8,7 +8,6 @@ import { realpathSync } from 'node:fs';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck, type Decision, type EvalContext, type ToolCall } from '../policy/evaluate.ts';
-import { compilePolicy, type CompiledPolicy } from '../policy/compile.ts';
 import type { TokenClaims } from '../auth/tokens.ts';
 import type { Decision as AuditDecision } from '../audit/trail.ts';
 import { identityRefusal } from '../policy/identity.ts';
@@ -49,25 +48,15 @@ export function evalContext(ctx: ServerContext, cwd?: string): EvalContext {
   return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOrNull };
 }
 
-const scopePolicies = new WeakMap<object, Map<string, CompiledPolicy>>();
-
 /**
  * An attenuated token narrows the policy: the call must also pass each narrower scope in its chain, and, for a
  * sublayout token, the sub-policy (every section of it). A scope that denies denies; one that asks asks.
  */
 function scopeDecision(ctx: ServerContext, claims: TokenClaims, call: ToolCall, ec: EvalContext): Decision | null {
   if (!claims.parent) return null; // the session token carries the policy's own scope
-  let cache = scopePolicies.get(ctx);
-  if (!cache) scopePolicies.set(ctx, (cache = new Map()));
   let ask: Decision | null = null;
   for (const scope of ctx.tokens.scopeChain(claims)) {
-    const key = JSON.stringify([scope.allow, scope.deny]);
-    let compiled = cache.get(key);
-    if (!compiled) {
-      compiled = compilePolicy({ tools: { ...(scope.allow ? { allow: scope.allow } : {}), deny: scope.deny } });
-      cache.set(key, compiled);
-    }
-    const d = evaluateCall(compiled, call, ec);
+    const d = evaluateCall(scope.scope, call, ec);
     if (d.decision !== 'allow') return { decision: 'deny', reason: `token scope: ${d.reason}`, rule: d.rule };
     if (!scope.sublayout) continue;
     const sub = ctx.policy.sublayouts?.get(scope.sublayout);
