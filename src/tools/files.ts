@@ -15,9 +15,9 @@ export const MAX_READ_BYTES = 8 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 8 * 1024 * 1024;
 
 /** Outside the root only with an explicit allow rule: relative and bare rules never reach outside. */
-function outsideRootRefusal(ctx: ServerContext, abs: string): string | null {
+function outsideRootRefusal(ctx: ServerContext, abs: string, realpath: (abs: string) => string | null): string | null {
   const root = ctx.policy.root;
-  const real = realpathOrNull(abs) ?? realpathOrNull(dirname(abs)) ?? abs;
+  const real = realpath(abs) ?? realpath(dirname(abs)) ?? abs;
   if (isInside(abs, root) && isInside(real, root)) return null;
   const allow = ctx.policy.compiled.files?.allow ?? [];
   const view = viewPath(abs, root);
@@ -41,7 +41,7 @@ function osError(e: unknown): string {
 export async function readFileTool(ctx: ServerContext, args: { path: string; _token?: string }, caller?: CallScope): Promise<CallToolResult> {
   if (args.path === '') return errorResult('path is empty');
   const abs = resolvePath(args.path, ctx.policy.root);
-  const confine = () => outsideRootRefusal(ctx, abs);
+  const confine = (realpath: (abs: string) => string | null) => outsideRootRefusal(ctx, abs, realpath);
   return guarded(ctx, { tool: 'Read', input: { file_path: abs }, token: args._token, confine, caller }, async () => {
     let data: Buffer;
     try {
@@ -91,7 +91,7 @@ export async function writeFileTool(ctx: ServerContext, args: { path: string; co
   if (bytes.length > MAX_WRITE_BYTES) return errorResult(`content is ${bytes.length} bytes; write_file accepts at most ${MAX_WRITE_BYTES}`);
   const abs = resolvePath(args.path, ctx.policy.root);
   const input = { file_path: abs, content_length: String(bytes.length) };
-  const confine = () => outsideRootRefusal(ctx, abs);
+  const confine = (realpath: (abs: string) => string | null) => outsideRootRefusal(ctx, abs, realpath);
   // A human approves the content itself, not just its length.
   const approvalArgs = { file_path: abs, content: args.content };
   return guarded(ctx, { tool: 'Write', input, token: args._token, confine, approvalArgs, caller }, async () => {

@@ -23,8 +23,11 @@ export interface GuardedRequest {
   readonly token: unknown;
   /** Working directory for relative paths in the call (defaults to the project root). */
   readonly cwd?: string;
-  /** A tool-specific refusal checked after the policy allows (e.g. a path outside the project root). */
-  readonly confine?: () => string | null;
+  /**
+   * A tool-specific refusal checked after the policy allows (e.g. a path outside the project root). `realpath` is
+   * the call's own resolver, so a path the evaluator already resolved is not resolved again.
+   */
+  readonly confine?: (realpath: (abs: string) => string | null) => string | null;
   /** The exact arguments a human approves when the policy asks (default: input, which may only summarise them). */
   readonly approvalArgs?: Record<string, unknown>;
   /** The connection the call came on: how to ask the human, if its client can be asked. */
@@ -44,8 +47,19 @@ export function realpathOrNull(abs: string): string | null {
   }
 }
 
-export function evalContext(ctx: ServerContext, cwd?: string): EvalContext {
-  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOrNull };
+/** realpathOrNull, remembered for one call: its policy, narrower scopes and confinement check see one answer per path. */
+function realpathOnce(): (abs: string) => string | null {
+  const seen = new Map<string, string | null>();
+  return (abs) => {
+    let real = seen.get(abs);
+    if (real === undefined) seen.set(abs, (real = realpathOrNull(abs)));
+    return real;
+  };
+}
+
+/** The evaluation context of one call (build one per call: its realpath results are remembered). */
+export function evalContext(ctx: ServerContext, cwd?: string): EvalContext & { readonly realpath: (abs: string) => string | null } {
+  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOnce() };
 }
 
 /**
@@ -176,7 +190,7 @@ export async function guarded(
   }
   if (decision.decision === 'deny') return refuse(`${PREFIX.policy} ${decision.reason}`, decision.reason, decision.rule, claims, tokenHash);
   // Refusals that need no human come before asking one: never ask about a call that would be refused anyway.
-  const confined = req.confine?.();
+  const confined = req.confine?.(ec.realpath);
   if (confined) return refuse(`${PREFIX.policy} ${confined}`, confined, 'confinement', claims, tokenHash);
   const flow = flowCheck(ctx.policy.compiled, call, ctx.session.heldLabels, ec);
   if (flow.denied) {
