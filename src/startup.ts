@@ -10,6 +10,7 @@ import { LimitTracker } from './limits.ts';
 import { ApprovalStore } from './approval.ts';
 import { normalizeLimits } from './policy/sublayouts.ts';
 import { log } from './log.ts';
+import { killProcessGroup } from './tools/bash.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
 
 export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret }): Promise<ServerContext> {
@@ -66,11 +67,5 @@ export function drained(ctx: ServerContext, ms: number): Promise<void> {
 }
 
 export function killChildren(ctx: ServerContext): void {
-  for (const child of ctx.children) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  }
+  for (const child of ctx.children) killProcessGroup(child);
 }

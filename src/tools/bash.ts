@@ -1,5 +1,5 @@
 // `bash`: runs `bash -c` for real, inside the project root, with a timeout and a cap on what it returns.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
@@ -41,6 +41,15 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Kills a command started by runCommand and everything it started (its own process group). */
+export function killProcessGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
 export function runCommand(ctx: ServerContext, command: string, cwd: string, timeoutSeconds: number): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -77,11 +86,7 @@ export function runCommand(ctx: ServerContext, command: string, cwd: string, tim
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killProcessGroup(child);
     }, timeoutSeconds * 1000);
     let spawnError: Error | null = null;
     child.on('error', (e) => {
