@@ -2,13 +2,14 @@
 // guarded tool (the reference signed anything for anyone). Predicate types in the server's own namespace are
 // refused: only the server writes action and step records, so an agent cannot forge them.
 import { canonicalJson, sha256Hex } from '../audit/json.ts';
+import { AFLOCK_PREDICATE_NAMESPACE } from '../audit/trail.ts';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { guarded } from './guard.ts';
 import { errorResult, jsonResult } from './result.ts';
 import type { CallScope } from '../approval.ts';
 
-const RESERVED = ['https://aflock.ai/', 'http://aflock.ai/', 'https://witness.testifysec.com/', 'https://in-toto.io/'];
+const RESERVED = [AFLOCK_PREDICATE_NAMESPACE, 'http://aflock.ai/', 'https://witness.testifysec.com/', 'https://in-toto.io/'];
 
 export interface SignArgs {
   predicate_type: string;
