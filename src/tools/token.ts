@@ -76,23 +76,40 @@ export interface TokenCaller {
   describe(): Record<string, unknown>;
 }
 
-/** Records a bootstrap attempt in the session and the signed trail; a trail failure is logged, not thrown. */
-function recordBootstrap(ctx: ServerContext, decision: 'allow' | 'deny', reason: string, args: { _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller, token?: { jti: string; sha256: string }) {
+/**
+ * Every token handed out or refused is a decision: it goes to the session and the signed trail with the token's jti
+ * and SHA-256, never the token or a secret. A trail failure is logged, not thrown (the answer is already decided).
+ */
+function recordTokenDecision(
+  ctx: ServerContext,
+  decision: 'allow' | 'deny',
+  reason: string,
+  input: Record<string, unknown>,
+  rule: string,
+  caller?: TokenCaller,
+  issued?: { token: string; claims: TokenClaims },
+) {
   ctx.session.recordAction('get_token', decision, reason);
   try {
     ctx.trail?.recordAction({
       tool: 'get_token',
       toolUseId: randomUUID(),
-      input: { bootstrap: args._bootstrap === undefined ? 'missing' : 'presented', ...(args.scope ? { scope: args.scope } : {}) },
+      input,
       decision,
-      rule: 'bootstrap',
+      rule,
       reason,
-      identity: { http: caller?.describe() ?? { transport: 'http' } },
-      ...(token ? { token } : {}),
+      identity: caller ? { http: caller.describe() } : { transport: ctx.transport },
+      ...(issued ? { token: { jti: issued.claims.jti, sha256: tokenSha256(issued.token) } } : {}),
     });
   } catch (e) {
-    log(`could not record a bootstrap attempt in the audit trail: ${(e as Error).message}`);
+    log(`could not record a get_token decision in the audit trail: ${(e as Error).message}`);
   }
+}
+
+/** Records a bootstrap attempt (HTTP); `bootstrap` says only whether a secret was presented. */
+function recordBootstrap(ctx: ServerContext, decision: 'allow' | 'deny', reason: string, args: { _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller, issued?: { token: string; claims: TokenClaims }) {
+  const input = { bootstrap: args._bootstrap === undefined ? 'missing' : 'presented', ...(args.scope ? { scope: args.scope } : {}) };
+  recordTokenDecision(ctx, decision, reason, input, 'bootstrap', caller ?? { source: 'unknown', describe: () => ({ transport: 'http' }) }, issued);
 }
 
 /**
@@ -122,39 +139,67 @@ async function bootstrapToken(ctx: ServerContext, args: { _bootstrap?: string; s
     recordBootstrap(ctx, 'deny', `token issuance failed after the bootstrap: ${(e as Error).message}`, args, caller);
     return errorResult(`Failed to issue token: ${(e as Error).message}`);
   }
-  recordBootstrap(ctx, 'allow', 'bootstrap secret redeemed; session token issued', args, caller, { jti: issued.claims.jti, sha256: tokenSha256(issued.token) });
+  recordBootstrap(ctx, 'allow', 'bootstrap secret redeemed; session token issued', args, caller, issued);
   log('bootstrap secret redeemed: session token issued, secret wiped from memory and its file removed');
   return describe(ctx, issued.token, issued.claims);
 }
 
+/** What a get_token call asked for, as the trail records it (no token, no secret). */
+function tokenRequest(args: { _token?: string; scope?: TokenScopeArg }): { kind: string; scope?: TokenScopeArg } {
+  return { kind: !args._token ? 'session' : args.scope ? 'attenuate' : 'refresh', ...(args.scope ? { scope: args.scope } : {}) };
+}
+
 export async function getTokenTool(ctx: ServerContext, args: { _token?: string; _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller): Promise<CallToolResult> {
+  if (ctx.transport === 'http' && !args._token) return bootstrapGate(ctx, args, caller); // records its own decisions
+  const outcome = await decideToken(ctx, args);
+  const input = { ...tokenRequest(args), ...(outcome.parentJti ? { parentJti: outcome.parentJti } : {}) };
+  const rule = `get_token:${input.kind}`;
+  if (outcome.issued) {
+    recordTokenDecision(ctx, 'allow', outcome.reason, input, rule, caller, outcome.issued);
+    return describe(ctx, outcome.issued.token, outcome.issued.claims);
+  }
+  recordTokenDecision(ctx, 'deny', outcome.reason, input, rule, caller);
+  return errorResult(outcome.text);
+}
+
+async function bootstrapGate(ctx: ServerContext, args: { _bootstrap?: string; scope?: TokenScopeArg }, caller?: TokenCaller): Promise<CallToolResult> {
+  const refusal = identityGate(ctx);
+  if (refusal) return errorResult(`${PREFIX.auth} identity: ${refusal.reason}`);
+  return bootstrapToken(ctx, args, caller);
+}
+
+type TokenOutcome =
+  | { issued: { token: string; claims: TokenClaims }; reason: string; parentJti?: string; text?: undefined }
+  | { issued?: undefined; reason: string; text: string; parentJti?: string };
+
+const refused = (text: string, reason: string = text.replace(/^[A-Za-z ]+: /, ''), parentJti?: string): TokenOutcome => ({ reason, text, parentJti });
+
+async function decideToken(ctx: ServerContext, args: { _token?: string; _bootstrap?: string; scope?: TokenScopeArg }): Promise<TokenOutcome> {
   if (ctx.transport === 'http' && args._bootstrap !== undefined && args._token) {
-    return errorResult(`${PREFIX.auth} pass either _bootstrap (for the first token) or _token (to refresh or attenuate it), not both`);
+    return refused(`${PREFIX.auth} pass either _bootstrap (for the first token) or _token (to refresh or attenuate it), not both`);
   }
   // An agent outside identity.allowedModels / allowedEnvironments gets no token of any kind (checked before a
   // bootstrap secret could be spent).
   const refusal = identityGate(ctx);
-  if (refusal) return errorResult(`${PREFIX.auth} identity: ${refusal.reason}`);
+  if (refusal) return refused(`${PREFIX.auth} identity: ${refusal.reason}`);
   if (!args._token) {
-    if (ctx.transport === 'http') return bootstrapToken(ctx, args, caller);
     if (ctx.gate.tokenIssued || ctx.gate.requireToken) {
-      return errorResult(`${PREFIX.auth} a token has already been issued in this session; pass it as _token to refresh it or to get a narrower one`);
+      return refused(`${PREFIX.auth} a token has already been issued in this session; pass it as _token to refresh it or to get a narrower one`);
     }
-    if (args.scope) return errorResult(`${PREFIX.auth} a scoped token is attenuated from a token: pass the session token as _token`);
+    if (args.scope) return refused(`${PREFIX.auth} a scoped token is attenuated from a token: pass the session token as _token`);
     try {
-      const { token, claims } = await issueSessionToken(ctx);
-      return describe(ctx, token, claims);
+      return { issued: await issueSessionToken(ctx), reason: 'session token issued to the parent process (stdio)' };
     } catch (e) {
-      return errorResult(`Failed to issue token: ${(e as Error).message}`);
+      return refused(`Failed to issue token: ${(e as Error).message}`);
     }
   }
   const v = await ctx.tokens.verify(args._token);
-  if (!v.ok) return errorResult(`${PREFIX.auth} auth failed: ${v.reason}`);
+  if (!v.ok) return refused(`${PREFIX.auth} auth failed: ${v.reason}`);
   const parent = v.claims;
   const remaining = parent.exp - Math.floor(Date.now() / 1000);
   if (!args.scope) {
     // Refresh: same scope, new jti, the old token stops working.
-    const { token, claims } = await ctx.tokens.issue({
+    const issued = await ctx.tokens.issue({
       sub: parent.sub,
       identityHash: parent.identity_hash,
       allowedTools: parent.allowed_tools,
@@ -164,42 +209,43 @@ export async function getTokenTool(ctx: ServerContext, args: { _token?: string; 
       parent: parent.parent,
       sublayout: parent.sublayout,
     });
-    ctx.limits.registerToken(claims, parent.jti); // a refresh continues its token's counters
+    ctx.limits.registerToken(issued.claims, parent.jti); // a refresh continues its token's counters
     ctx.tokens.revoke(parent.jti);
-    return describe(ctx, token, claims);
+    return { issued, reason: `token ${parent.jti} refreshed and revoked`, parentJti: parent.jti };
   }
-  return attenuatedToken(ctx, parent, args.scope, remaining);
+  const r = await attenuatedToken(ctx, parent, args.scope, remaining);
+  return 'text' in r ? refused(r.text, undefined, parent.jti) : { issued: r, reason: `attenuated from token ${parent.jti}`, parentJti: parent.jti };
 }
 
 /**
  * A narrower token for a sub-agent: its tools intersected with the caller's (and with a sublayout's sub-policy),
  * its limits the tightest of the caller's, the sublayout's and the requested ones, its life no longer.
  */
-async function attenuatedToken(ctx: ServerContext, parent: TokenClaims, scope: TokenScopeArg, remaining: number): Promise<CallToolResult> {
+async function attenuatedToken(ctx: ServerContext, parent: TokenClaims, scope: TokenScopeArg, remaining: number): Promise<{ token: string; claims: TokenClaims } | { text: string }> {
   const bad = validToolPatterns([...(scope.tools ?? []), ...(scope.deny ?? [])]);
-  if (bad) return errorResult(`${PREFIX.auth} scope: ${bad}`);
+  if (bad) return { text: `${PREFIX.auth} scope: ${bad}` };
   let ttl = scope.ttl_seconds ?? remaining;
-  if (ttl > remaining) return errorResult(`${PREFIX.auth} ttl_seconds ${ttl} is longer than the caller's token has left (${remaining}s)`);
+  if (ttl > remaining) return { text: `${PREFIX.auth} ttl_seconds ${ttl} is longer than the caller's token has left (${remaining}s)` };
   let limits: NormalLimits = limitsFromClaim(parent.limits);
   let sub: SublayoutScope | undefined;
   if (scope.sublayout !== undefined) {
     sub = ctx.policy.sublayouts?.get(scope.sublayout);
     if (!sub) {
       const known = [...(ctx.policy.sublayouts?.keys() ?? [])];
-      return errorResult(`${PREFIX.auth} the policy has no sublayout '${scope.sublayout}' (${known.length > 0 ? `it has: ${known.join(', ')}` : 'it declares none'})`);
+      return { text: `${PREFIX.auth} the policy has no sublayout '${scope.sublayout}' (${known.length > 0 ? `it has: ${known.join(', ')}` : 'it declares none'})` };
     }
     const subIdentity = sub.policy?.identity ? identityRefusal(sub.policy.identity, ctx.identity.claimed()) : null;
-    if (subIdentity) return errorResult(`${PREFIX.auth} identity: sublayout '${sub.name}': ${subIdentity.reason}`);
+    if (subIdentity) return { text: `${PREFIX.auth} identity: sublayout '${sub.name}': ${subIdentity.reason}` };
     if (sub.expiresMs !== undefined) {
       const left = Math.floor((sub.expiresMs - Date.now()) / 1000);
-      if (left <= 0) return errorResult(`${PREFIX.auth} sublayout '${sub.name}': its policy expired at ${sub.policy?.expires}`);
+      if (left <= 0) return { text: `${PREFIX.auth} sublayout '${sub.name}': its policy expired at ${sub.policy?.expires}` };
       ttl = Math.min(ttl, left);
     }
     limits = tightestLimits(limits, sub.limits);
   }
   if (scope.limits) {
     const r = narrowLimits(limits, normalizeLimits(scope.limits), 'scope.limits');
-    if (!r.ok) return errorResult(`${PREFIX.auth} ${r.reason}`);
+    if (!r.ok) return { text: `${PREFIX.auth} ${r.reason}` };
     limits = r.limits;
   }
   const wall = limits.maxWallTimeSeconds;
@@ -216,5 +262,5 @@ async function attenuatedToken(ctx: ServerContext, parent: TokenClaims, scope: T
     ...(sub ? { sublayout: sub.name } : {}),
   });
   ctx.limits.registerToken(claims);
-  return describe(ctx, token, claims);
+  return { token, claims };
 }

@@ -1,7 +1,7 @@
 // A small JSON-RPC client over a spawned server's stdin/stdout pipes, with a timeout on every request
 // (uvu has none). Used by the smoke and conformance suites; the SDK client is exercised separately.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -156,4 +156,14 @@ export function listeningPort(child: import('node:child_process').ChildProcess, 
       reject(new Error(`server exited ${code}: ${stderr}`));
     });
   });
+}
+
+/** The predicates of a session's signed action records, in order (decoded from the DSSE envelopes). */
+export function actionPredicates(auditDir: string): any[] {
+  const dir = join(auditDir, 'attestations');
+  return readdirSync(dir)
+    .sort()
+    .map((f) => JSON.parse(Buffer.from(JSON.parse(readFileSync(join(dir, f), 'utf8')).payload, 'base64').toString('utf8')))
+    .filter((st) => st.predicateType === 'https://aflock.ai/attestations/action/v0.1')
+    .map((st) => st.predicate);
 }

@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { RpcServer, json, listeningPort, runCli, serverCommand, tempDir, text, type ToolResult } from '../helpers/rpc.ts';
+import { RpcServer, actionPredicates, json, listeningPort, runCli, serverCommand, tempDir, text, type ToolResult } from '../helpers/rpc.ts';
 
 const MODEL_VARS = ['AFLOCK_MODEL', 'ANTHROPIC_MODEL', 'CLAUDE_MODEL', 'CLAUDE_CODE_MODEL'];
 
@@ -40,15 +40,6 @@ async function started(root: string, opts: { env?: Record<string, string>; args?
 const ok = (r: ToolResult) => assert.not.ok(r.isError, text(r));
 
 /** Every signed action predicate of a session, in order. */
-function actionPredicates(auditDir: string): any[] {
-  const dir = join(auditDir, 'attestations');
-  return readdirSync(dir)
-    .sort()
-    .map((f) => JSON.parse(Buffer.from(JSON.parse(readFileSync(join(dir, f), 'utf8')).payload, 'base64').toString('utf8')))
-    .filter((st) => st.predicateType === 'https://aflock.ai/attestations/action/v0.1')
-    .map((st) => st.predicate);
-}
-
 // ---------------------------------------------------------------------------------------------------- identity
 
 test('get_identity: parent process from /proc, environment, self-reported model, hash and SPIFFE id bound to the policy', async () => {

@@ -1,11 +1,11 @@
 // Smoke suite: the built server spawned as a child, spoken to over its stdin/stdout pipes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, statSync, existsSync, readFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { writeFileSync, statSync, existsSync, readFileSync, readdirSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { RpcServer, json, runCli, serverCommand, tempDir, text } from '../helpers/rpc.ts';
+import { RpcServer, actionPredicates, json, runCli, serverCommand, tempDir, text } from '../helpers/rpc.ts';
 
 const NINE = ['bash', 'check_tool', 'get_identity', 'get_policy', 'get_session', 'get_token', 'read_file', 'sign_attestation', 'write_file'];
 
@@ -87,6 +87,17 @@ test('get_token switches the session to tokens; tampered and foreign tokens are 
   const refreshed = json(await s.call('get_token', { _token: tok.token }));
   assert.ok((await s.call('bash', { command: 'echo x', _token: tok.token })).isError, 'refresh revokes the old token');
   assert.not.ok((await s.call('bash', { command: 'echo x', _token: refreshed.token })).isError);
+
+  // Every token handed out or refused is in the signed trail, bound by jti and SHA-256, never as the token itself.
+  const auditDir = json(await s.call('get_session', {})).auditDir;
+  const tokenRecords = actionPredicates(auditDir).filter((p) => p.toolName === 'get_token');
+  assert.equal(tokenRecords.map((p) => [p.decision, p.toolInput.kind]), [['allow', 'session'], ['deny', 'session'], ['allow', 'refresh']]);
+  assert.is(tokenRecords[0].tokenBinding.jti, tok.jti);
+  assert.is(tokenRecords[2].tokenBinding.jti, refreshed.jti);
+  assert.is(tokenRecords[2].toolInput.parentJti, tok.jti);
+  const everything = readdirSync(join(auditDir, 'attestations')).map((f) => readFileSync(join(auditDir, 'attestations', f), 'utf8')).join('') + readFileSync(join(auditDir, 'audit.jsonl'), 'utf8');
+  const decoded = everything + actionPredicates(auditDir).map((p) => JSON.stringify(p)).join('');
+  for (const t of [tok.token, refreshed.token, foreign]) assert.not.ok(decoded.includes(t.split('.')[2]), 'no token signature anywhere in the trail');
   await s.close();
 });
 
