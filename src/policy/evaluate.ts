@@ -24,6 +24,13 @@ export interface EvalContext {
   readonly cwd?: string;
   /** Resolves symbolic links of an absolute path (null when it does not exist). Supplied by the caller: no I/O here. */
   readonly realpath?: (abs: string) => string | null;
+  /**
+   * The existing paths a shell glob in a Bash file argument would expand to (null: too many, or unreadable), so that
+   * `cat .en?` is checked as `cat .env`. Without it, a globbed path that could touch a file is refused.
+   */
+  readonly expandGlob?: (absPattern: string) => string[] | null;
+  /** The home directory `~` expands to in Bash file arguments. */
+  readonly home?: string;
 }
 
 export interface ToolCall {
@@ -274,17 +281,43 @@ function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext)
 
 const IGNORED_PATHS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '-']);
 
+const GLOB_META = /[*?[]/;
+
+/**
+ * The paths a Bash file argument stands for, as bash would expand it: `~` to the home directory, a glob to the files
+ * it matches now (the pattern itself is kept too, so a rule written for the pattern still applies).
+ */
+function bashPaths(path: string, ctx: EvalContext): string[] | null {
+  let p = path;
+  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
+  if (!GLOB_META.test(p)) return [p];
+  if (!ctx.expandGlob) return null;
+  const matches = ctx.expandGlob(resolvePath(p, ctx.cwd ?? ctx.root));
+  return matches === null ? null : [p, ...matches];
+}
+
 function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
   const files = policy.files!;
   for (const f of a.files) {
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
-    const views = pathViews(f.path, ctx);
-    const denied = firstMatch(files.deny, views, 'deny');
-    if (denied) return deny(`Bash command accesses file '${f.path}' matching deny pattern '${denied.source}'`, denied.source);
-    if (f.mode === 'write') {
-      const ro = firstMatch(files.readOnly, views, 'deny');
-      if (ro) return deny(`Bash command writes read-only file '${f.path}' (matches '${ro.source}')`, ro.source);
+    const paths = bashPaths(f.path, ctx);
+    if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
+    for (const p of paths) {
+      const d = checkBashPath(files, f, p, ctx);
+      if (d) return d;
     }
+  }
+  return null;
+}
+
+function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {
+  const views = pathViews(path, ctx);
+  const shown = path === f.path ? `'${f.path}'` : `'${f.path}' (${path})`;
+  const denied = firstMatch(files.deny, views, 'deny');
+  if (denied) return deny(`Bash command accesses file ${shown} matching deny pattern '${denied.source}'`, denied.source);
+  if (f.mode === 'write') {
+    const ro = firstMatch(files.readOnly, views, 'deny');
+    if (ro) return deny(`Bash command writes read-only file ${shown} (matches '${ro.source}')`, ro.source);
   }
   return null;
 }

@@ -5,6 +5,8 @@
 // trail shows every decision even if the action then crashes the process.
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { expandPathGlob } from '../fsglob.ts';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck, type Decision, type EvalContext, type ToolCall } from '../policy/evaluate.ts';
@@ -57,9 +59,22 @@ function realpathOnce(): (abs: string) => string | null {
   };
 }
 
+let home: string | undefined | null = null;
+/** The home directory `~` stands for in commands (looked up once; undefined where it cannot be known). */
+function homeDir(): string | undefined {
+  if (home === null) {
+    try {
+      home = process.env.HOME || homedir();
+    } catch {
+      home = undefined;
+    }
+  }
+  return home;
+}
+
 /** The evaluation context of one call (build one per call: its realpath results are remembered). */
 export function evalContext(ctx: ServerContext, cwd?: string): EvalContext & { readonly realpath: (abs: string) => string | null } {
-  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOnce() };
+  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOnce(), expandGlob: expandPathGlob, home: homeDir() };
 }
 
 /**

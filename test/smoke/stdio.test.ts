@@ -218,6 +218,16 @@ test('no policy: the embedded default denies secrets and rm -rf /, says so on st
   assert.is(pipe.decision, 'deny');
   const ok = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'npm ci && npm test' } }));
   assert.is(ok.decision, 'allow', ok.reason);
+  // Globs and ~ in file arguments are checked as the shell would expand them.
+  for (const command of ['cat .en?', 'cat .e*', 'head -c 100 ./.[e]nv', 'cp .e* /tmp/x', 'cat ~/.ssh/id_rsa', 'grep KEY .*']) {
+    const d = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command } }));
+    assert.is(d.decision, 'deny', `${command}: ${d.reason}`);
+  }
+  assert.match(json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'cat .en?' } })).reason, /'\.en\?' \(.*\/\.env\) matching deny pattern '\*\*\/\.env'/);
+  for (const command of ['cat *.md', 'ls -la *', 'wc -l notes.m?']) {
+    const d = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command } }));
+    assert.is(d.decision, 'allow', `${command}: ${d.reason}`);
+  }
   const commit = "git add -A && git commit -m \"$(cat <<'EOF'\nFix the parser\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)\"";
   const heredoc = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: commit } }));
   assert.is(heredoc.decision, 'allow', `a commit message written with a here-document: ${heredoc.reason}`);
