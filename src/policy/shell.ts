@@ -1815,6 +1815,17 @@ class Analyzer {
         for (const x of sc.opts) if (x.name === '--remote') report(x.value);
         for (const a of subArgs) if (a.literal && a.value.startsWith('--remote=')) report(literalArg(a.value.slice(9)));
         break;
+      // Commands that read the files they name: `git add .env && git show :.env` must not launder a denied file.
+      case 'add': case 'stage': case 'blame': case 'annotate': case 'hash-object': case 'diff':
+        for (const a of ops) if (!(a.literal && a.value === '--')) this.file(a, 'read', `${name} ${sub}`);
+        break;
+      case 'show': case 'cat-file':
+        // `<rev>:<path>` (or `:<path>`, the index) names a file's content in git's own syntax.
+        for (const a of ops) {
+          const m = a.literal ? /^[^:/]*:(?!\/\/)(.+)$/.exec(a.value) : null;
+          if (m) this.file(literalArg(m[1]), 'read', `${name} ${sub}`);
+        }
+        break;
       default:
     }
   }

@@ -765,4 +765,13 @@ for (const v of vectors) {
   });
 }
 
+test('git reads the files it names, in its own path syntax too', () => {
+  for (const [command, path] of [['git add .env', '.env'], ['git show :.env', '.env'], ['git show HEAD~1:config/.env', 'config/.env'], ['git cat-file -p main:secrets/k', 'secrets/k'], ['git blame -- src/a.ts', 'src/a.ts'], ['git diff --no-index .env /dev/null', '.env']]) {
+    const a = an(command);
+    assert.ok(fileList(a).includes(`read:${path}`), `${command} reads ${path}: ${JSON.stringify(fileList(a))}`);
+  }
+  assert.not.ok(fileList(an('git show HEAD')).some((f) => f.startsWith('read:')));
+  clean('git add -A && git commit -m "x"');
+});
+
 test.run();
