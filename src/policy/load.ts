@@ -7,6 +7,7 @@ import { compilePolicy, PolicyCompileError, type CompiledPolicy } from './compil
 import { DEFAULT_POLICY_TEXT } from './defaults.ts';
 import { buildSublayout, SublayoutError, type SublayoutScope } from './sublayouts.ts';
 import { sha256Hex } from '../audit/json.ts';
+import { isPermissionError } from '../runtime.ts';
 
 export const POLICY_FILE_NAMES = ['.aflock', 'policy.aflock', '.aflock.json'] as const;
 
@@ -38,7 +39,9 @@ export function findPolicyFile(arg: string | undefined, cwd: string): string | n
     let st;
     try {
       st = statSync(p);
-    } catch {
+    } catch (e) {
+      // Deno without --allow-read answers "Requires read access", not ENOENT: say which it is.
+      if (isPermissionError(e)) throw new PolicyLoadError(p, 'cannot be read without read permission (under Deno: --allow-read)');
       throw new PolicyLoadError(p, 'no such file or directory');
     }
     if (!st.isDirectory()) return p;

@@ -145,6 +145,18 @@ test(`${leg}: deno run --no-prompt with no permission flag serves MCP, denies ev
   assert.match(http.stderr, /HTTP mode under Deno needs --allow-net=127\.0\.0\.1/);
 });
 
+test(`${leg}: deno without --allow-read and an explicit --policy names the missing permission, not "no such file"`, async () => {
+  if (leg !== 'deno') return;
+  const root = tempDir();
+  writeFileSync(join(root, '.aflock'), JSON.stringify({ tools: { allow: ['Bash'] } }));
+  const r = new RpcServer(['--policy', '.aflock'], { cwd: root, env: env(), command: [cmd[0], 'run', '--no-prompt', cmd[cmd.length - 1]] });
+  r.child.stdin.end();
+  const code = await r.exited;
+  assert.is(code, 2, r.stderr);
+  assert.match(r.stderr, /cannot be read without read permission \(under Deno: --allow-read\)/);
+  assert.not.match(r.stderr, /no such file/);
+});
+
 function launchLine(stdout: string): string {
   const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -- '));
   assert.ok(line, stdout);
