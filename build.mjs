@@ -41,7 +41,7 @@ const noSea = (args.includes('--no-sea') || process.env.AFLOCK_NO_SEA === '1') &
 
 /** Must match SEA_HARDENING_ASSET in src/runtime.ts. */
 const HARDENING_ASSET = 'aflock-hardening.json';
-/** Must match SHELL_WARMUP_UNSAFE in src/main-snapshot.ts. */
+/** Must match SHELL_WARMUP_UNSAFE in src/snapshot/prepare.ts. */
 const SHELL_WARMUP_UNSAFE = 'AFLOCK_SNAPSHOT_SHELL_WARMUP_UNSAFE';
 
 function fail(message) {
@@ -133,6 +133,10 @@ async function buildSea() {
       define: { ...common.define, AFLOCK_SNAPSHOT_WARM_SHELL: String(warmShell) },
       format: 'cjs',
       outfile: main,
+      // The snapshot keeps the whole script's source for V8's lazy compilation: without spaces and comments the
+      // executable is ~6.6 MB smaller (101.8 -> 95.2 MB) and restores a little faster. Names are kept (readable
+      // stack traces); the bundles node and Deno run stay as they were.
+      ...(snapshot ? { minifyWhitespace: true, minifySyntax: true } : {}),
     });
   const options = {
     main,
