@@ -22,7 +22,7 @@ function leakInto(file: RegExp, code: string): Plugin {
   };
 }
 
-async function snapshot(name: string, plugins: Plugin[] = []): Promise<{ code: number | null; stderr: string; blob: string }> {
+async function snapshot(name: string, plugins: Plugin[] = [], warmShell = false): Promise<{ code: number | null; stderr: string; blob: string }> {
   const main = join(work, `${name}.cjs`);
   const blob = join(work, `${name}.blob`);
   await build({
@@ -33,7 +33,7 @@ async function snapshot(name: string, plugins: Plugin[] = []): Promise<{ code: n
     format: 'cjs',
     outfile: main,
     logLevel: 'silent',
-    define: { AFLOCK_VERSION: '"test"', AFLOCK_SNAPSHOT_WARM_SHELL: 'false' },
+    define: { AFLOCK_VERSION: '"test"', AFLOCK_SNAPSHOT_WARM_SHELL: String(warmShell) },
     plugins,
   });
   const env = { ...process.env };
@@ -77,6 +77,18 @@ test('a timer or a file opened at load fails the build too', async () => {
   assert.match(r.stderr, /setTimeout\(\)/);
   assert.match(r.stderr, /fs\.openSync\(\)/);
   assert.match(r.stderr, /os\.hostname\(\)/);
+});
+
+test('the shell parser warm-up either loads it cleanly into the snapshot or fails with the marker build.mjs retries on', async () => {
+  // Parser-independent on purpose: mvdan-sh reads the environment when it loads (marker), unbash does not (builds).
+  const r = await snapshot('shell', [], true);
+  if (r.code === 0) {
+    assert.ok(existsSync(r.blob));
+  } else {
+    assert.match(r.stderr, /AFLOCK_SNAPSHOT_SHELL_WARMUP_UNSAFE: the shell parser reads per-process state when it loads/);
+    assert.not.match(r.stderr, /the startup snapshot would capture per-process state/, 'something besides the parser leaked');
+    assert.match(readFileSync('build.mjs', 'utf8'), /const SHELL_WARMUP_UNSAFE = 'AFLOCK_SNAPSHOT_SHELL_WARMUP_UNSAFE'/, 'build.mjs retries on another marker');
+  }
 });
 
 test.run();
