@@ -2,7 +2,7 @@
 // hand Node the function that starts the process at run time. Used by src/main-snapshot.ts (the executable) and by
 // the benchmark's node --snapshot-blob variant, so both snapshot exactly the same heap.
 import { arm, disarm, type Finding } from './tripwire.ts';
-import { warmPolicySchema, warmShellParser } from './warmup.ts';
+import { warmPolicySchema, warmServer, warmShellParser } from './warmup.ts';
 import { startupSnapshot } from 'node:v8';
 
 /** build.mjs looks for this marker to rebuild without the shell parser's warm-up. */
@@ -18,6 +18,7 @@ function report(findings: Finding[]): string {
  */
 export function prepareSnapshot(start: () => void, opts: { warmShell: boolean }): void {
   warmPolicySchema();
+  warmServer();
   const moduleFindings = disarm();
   if (moduleFindings.length > 0) {
     throw new Error(`the startup snapshot would capture per-process state; move these to run time:\n${report(moduleFindings)}`);
