@@ -190,6 +190,7 @@ export function flag(what: string): void {
   record(what);
 }
 
-// Boolean(): Node 20 answers 1 or 0, not true or false.
+// Boolean(): Node 20 answers 1 or 0, not true or false. Read this only while modules load: the restored heap of
+// the executable still holds the build's `true`, so it means nothing once the process runs.
 export const building = Boolean(startupSnapshot?.isBuildingSnapshot?.());
 if (building) arm();
