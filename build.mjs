@@ -115,7 +115,7 @@ function ms(since) {
 /**
  * Node's single executable, offline (scripts/sea.mjs, shared with the benchmark's floor): blob from a CommonJS bundle
  * -> copy of this node, stripped -> NODE_OPTIONS switched off -> blob injected with postject -> checked -> moved into
- * place. The blob is a V8 startup snapshot of src/main-snapshot.ts: every module loaded and the policy schema warmed
+ * place. The blob is a V8 startup snapshot of src/main-snapshot.ts: every module loaded and zod/SDK first-use work done
  * at build time, everything per process done at run time (BENCHMARKS.md, "Startup snapshot"; the build fails if a
  * module reaches for per-process state while the snapshot is made). AFLOCK_NO_SNAPSHOT=1 builds the previous form:
  * src/main.ts with a V8 code cache.
@@ -134,7 +134,7 @@ async function buildSea() {
       format: 'cjs',
       outfile: main,
       // The snapshot keeps the whole script's source for V8's lazy compilation: without spaces and comments the
-      // executable is ~6.6 MB smaller (101.8 -> 95.2 MB) and restores a little faster. Names are kept (readable
+      // executable is ~6.5 MB smaller (101.8 -> 95.4 MB) and restores a little faster. Names are kept (readable
       // stack traces); the bundles node and Deno run stay as they were.
       ...(snapshot ? { minifyWhitespace: true, minifySyntax: true } : {}),
     });
