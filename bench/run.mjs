@@ -32,6 +32,7 @@ const results = { started: started.toISOString(), quick, machine: machine(), par
 log(`machine: ${results.machine.nproc} cores, ${results.machine.cpu}, node ${results.machine.node}, ${results.machine.deno}; load ${results.machine.loadavgAtStart}`);
 const ws = await prepare({ withSea: want('cold') });
 const all = variants(ws);
+results.sizes = ws.sizes;
 try {
   if (want('cold')) {
     log(`cold start: ${P.coldRounds} rounds of ${Object.keys(all).length} variants`);
@@ -65,7 +66,7 @@ function targets(r) {
   const t = [];
   const add = (name, value, limit, unit = 'x') => t.push({ name, value, limit, unit, met: value !== null && !Number.isNaN(value) ? value <= limit : null });
   const cs = r.coldStart;
-  if (cs) add('cold start: executable / floor executable', ratio(cs['aflock exe'].initialize.median, cs['floor exe'].initialize.median), 1.2);
+  if (cs) add('cold start: executable (snapshot) / floor executable (code cache, no snapshot)', ratio(cs['aflock exe'].initialize.median, cs['floor exe'].initialize.median), 1.2);
   const rt = r.roundTrip;
   if (rt) {
     add('check_tool (allow) / floor echo', ratio(rt['aflock check_tool allow'].median, rt['floor echo'].median), 1.3);
@@ -93,7 +94,8 @@ function report(r) {
   s += `machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB, Linux ${m.kernel}; node ${m.node}; ${m.deno}; SDK ${m.sdk}; server-filesystem ${m.serverFilesystem}; load at start ${m.loadavgAtStart}\n\n`;
   if (r.coldStart) {
     const cs = r.coldStart;
-    const floorOf = (name) => (name.startsWith('aflock ') ? cs[name.replace('aflock', 'floor')] : null);
+    // Each aflock variant against the floor built the same way; the code-cache executable against the floor's.
+    const floorOf = (name) => (name.startsWith('aflock ') ? cs[name.replace('aflock', 'floor').replace(' code cache', '')] : null);
     s += `### Cold start: spawn -> initialize response (ms, ${cs['aflock node'].initialize.n} spawns each, interleaved)\n\n`;
     s += table(
       ['server', 'median', 'p99', 'min', 'vs floor (same build)', 'to tools/list, median', 'vs floor', 'exit after EOF'],
@@ -111,6 +113,11 @@ function report(r) {
         ];
       }),
     );
+    s += '\n';
+  }
+  if (r.sizes) {
+    s += `### Sizes (bytes)\n\n`;
+    s += table(['file', 'bytes', 'MB'], Object.entries(r.sizes).map(([f, n]) => [f, n.toLocaleString('en-US'), (n / 1e6).toFixed(1)]));
     s += '\n';
   }
   if (r.roundTrip) {

@@ -1,8 +1,6 @@
-// Entry point of the bundles and the single executable. The process guard runs first: it refuses to serve from a
-// process that NODE_OPTIONS may have tampered with and keeps Node's inspector closed (see runtime.ts).
-import { main } from './cli.ts';
-import { guardProcess } from './runtime.ts';
+// Entry point of the bundles (node, Deno). The process guard runs first: it refuses to serve from a process that
+// NODE_OPTIONS may have tampered with and keeps Node's inspector closed (see runtime.ts, entry.ts).
+// The single executable starts from src/main-snapshot.ts instead.
+import { startProcess } from './entry.ts';
 
-const refused = guardProcess();
-if (refused !== null) process.exit(refused);
-else main(process.argv.slice(2));
+startProcess(process.argv.slice(2));

@@ -37,19 +37,34 @@ export async function prepare({ withSea = true } = {}) {
   }
 
   const t = performance.now();
+  const floorEntry = join(REPO, 'bench/floor/echo.ts');
+  const floorSnapEntry = join(REPO, 'bench/floor/echo-snapshot.ts');
+  const aflockDefine = { AFLOCK_VERSION: JSON.stringify(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version) };
   await Promise.all([
-    build({ ...common, entryPoints: [join(REPO, 'bench/floor/echo.ts')], format: 'cjs', outfile: join(bin, 'floor.cjs'), banner: { js: '#!/usr/bin/env node' } }),
-    build({ ...common, entryPoints: [join(REPO, 'bench/floor/echo.ts')], format: 'esm', outfile: join(bin, 'floor.mjs'), banner: { js: esmBanner } }),
+    build({ ...common, entryPoints: [floorEntry], format: 'cjs', outfile: join(bin, 'floor.cjs'), banner: { js: '#!/usr/bin/env node' } }),
+    build({ ...common, entryPoints: [floorEntry], format: 'esm', outfile: join(bin, 'floor.mjs'), banner: { js: esmBanner } }),
+    build({ ...common, entryPoints: [floorSnapEntry], format: 'cjs', outfile: join(bin, 'floor-snapshot.cjs') }),
+    // aflock's node bundle in a snapshot (benchmark only; see bench/snapshot/aflock-node.ts) and aflock's executable
+    // without one (what build.mjs made before the snapshot; AFLOCK_NO_SNAPSHOT=1 still builds it).
+    build({ ...common, entryPoints: [join(REPO, 'bench/snapshot/aflock-node.ts')], format: 'cjs', outfile: join(bin, 'aflock-node-snapshot.cjs'), define: aflockDefine }),
+    ...(withSea ? [build({ ...common, entryPoints: [join(REPO, 'src/main.ts')], format: 'cjs', outfile: join(bin, 'aflock-codecache.cjs'), define: aflockDefine })] : []),
   ]);
-  if (withSea) {
-    await buildSea({
-      main: join(bin, 'floor.cjs'),
-      output: join(bin, 'floor'),
-      assets: { [HARDENING_ASSET]: JSON.stringify({ nodeOptions: 'ignored' }) },
-      log: (m) => log(`floor executable: ${m}`),
-    });
+  // node --snapshot-blob: the blob must be made by the node that runs it.
+  for (const name of ['floor', 'aflock-node']) {
+    const r = spawnSync(process.execPath, ['--snapshot-blob', join(bin, `${name}-snapshot.blob`), '--build-snapshot', join(bin, `${name}-snapshot.cjs`)], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    if (r.status !== 0) throw new Error(`${name} snapshot blob: ${r.stderr}`);
   }
-  log(`floor built in ${Math.round(performance.now() - t)} ms (${withSea ? 'cjs, mjs, executable' : 'cjs, mjs'})`);
+  if (withSea) {
+    const asset = { [HARDENING_ASSET]: JSON.stringify({ nodeOptions: 'ignored' }) };
+    const quiet = (what) => (m) => log(`${what}: ${m}`);
+    await buildSea({ main: join(bin, 'floor.cjs'), output: join(bin, 'floor'), assets: asset, log: quiet('floor executable') });
+    await buildSea({ main: join(bin, 'floor-snapshot.cjs'), output: join(bin, 'floor-snapshot'), snapshot: true, assets: asset, log: quiet('floor snapshot executable') });
+    await buildSea({ main: join(bin, 'aflock-codecache.cjs'), output: join(bin, 'aflock-codecache'), assets: asset, log: quiet('aflock code-cache executable') });
+  }
+  log(`floor and snapshot variants built in ${Math.round(performance.now() - t)} ms`);
+  const sizes = {};
+  for (const f of ['aflock-mcp', 'aflock-codecache', 'floor', 'floor-snapshot']) if (existsSync(join(bin, f))) sizes[f] = statSync(join(bin, f)).size;
+  for (const f of ['aflock-node-snapshot.blob', 'floor-snapshot.blob', 'aflock-mcp.cjs', 'floor.cjs']) sizes[f] = statSync(join(bin, f)).size;
 
   // The project the servers work on: the realistic policy, a 4 KB file, a few directories.
   const project = join(work, 'project');
@@ -67,6 +82,7 @@ export async function prepare({ withSea = true } = {}) {
     project,
     home,
     file4k: join(project, 'src/file4k.ts'),
+    sizes,
     cleanup: () => rmSync(work, { recursive: true, force: true }),
   };
 }
@@ -86,10 +102,14 @@ export function variants(ws) {
   const denoEnv = { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
   return {
     'aflock node': { cmd: node, args: [join(ws.bin, 'aflock-mcp.cjs')] },
+    'aflock node snapshot': { cmd: node, args: ['--snapshot-blob', join(ws.bin, 'aflock-node-snapshot.blob')] },
     'aflock exe': { cmd: join(ws.bin, 'aflock-mcp'), args: [] },
+    'aflock exe code cache': { cmd: join(ws.bin, 'aflock-codecache'), args: [] },
     'aflock deno': { cmd: DENO, args: ['run', '--no-prompt', '-A', join(ws.bin, 'aflock-mcp.mjs')], env: denoEnv },
     'floor node': { cmd: node, args: [join(ws.bin, 'floor.cjs')] },
+    'floor node snapshot': { cmd: node, args: ['--snapshot-blob', join(ws.bin, 'floor-snapshot.blob')] },
     'floor exe': { cmd: join(ws.bin, 'floor'), args: [] },
+    'floor exe snapshot': { cmd: join(ws.bin, 'floor-snapshot'), args: [] },
     'floor deno': { cmd: DENO, args: ['run', '--no-prompt', '-A', join(ws.bin, 'floor.mjs')], env: denoEnv },
     'server-filesystem node': { cmd: node, args: [FS_SERVER, ws.project] },
   };
