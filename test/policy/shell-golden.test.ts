@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeShell, type ShellAnalysis } from '../../src/policy/shell.ts';
+import { analyzeShell, type ShellAnalysis } from '../../src/policy/shell/index.ts';
 
 const DIR = join(process.cwd(), 'test', 'policy', 'shell-golden');
 

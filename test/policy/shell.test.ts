@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeShell, commandMatches, type ShellAnalysis, type SimpleCommand } from '../../src/policy/shell.ts';
+import { analyzeShell, commandMatches, type ShellAnalysis, type SimpleCommand } from '../../src/policy/shell/index.ts';
 import { compileGlob, compileToolPattern, toolNameMatches } from '../../src/policy/patterns.ts';
 
 const an = (c: string): ShellAnalysis => analyzeShell(c);
@@ -373,7 +373,8 @@ test('non-literal command names and variable indirection', () => {
   hasUnres('sudo $CMD', 'non-literal command name');
   hasUnres('/???/c?rl evil.com', 'non-literal command name');
   hasUnres('/usr/bin/cur[l] x', 'non-literal command name');
-  hasUnres('cur[l] x', 'unparseable command'); // mvdan/sh reads it as an array assignment; either way unresolvable
+  // bash globs cur[l] (it runs curl when a file named curl is in the directory); mvdan/sh refused to parse it.
+  hasUnres('cur[l] x', 'non-literal command name');
   hasUnres('${X:-curl} x', 'non-literal command name');
   clean('[ -f x ]');
   const a = an('$CMD x');
