@@ -13,11 +13,14 @@ import { git } from './git.ts';
 import { interpFamily, interpreter, shell, SHELL_RE } from './interpreters.ts';
 import { copyRemote, curl, network1, openssl, ssh, wget } from './network.ts';
 
-export { wrapper, RUNNERS } from './wrappers.ts';
+export { wrapper, RUNNERS, WRAPPER_NAMES } from './wrappers.ts';
+export { NETWORK_NAMES } from './network.ts';
+export { FILE_CMDS } from './files.ts';
+export { INTERP } from './interpreters.ts';
 export { envVar } from './builtins.ts';
 
 /** Commands with a handler of their own (the rest: shells and interpreters by name, network1, FILE_CMDS). */
-const HANDLERS: Record<string, Handler> = {
+export const HANDLERS: Record<string, Handler> = {
   ...BUILTINS,
   dd: (s, name, _key, args) => dd(s, name, args),
   tar: (s, name, _key, args, c) => tar(s, name, args, c),

@@ -158,6 +158,9 @@ export function openssl(s: Sink, name: string, args: Arg[]): void {
   }
 }
 
+/** The commands network1() knows. */
+export const NETWORK_NAMES: readonly string[] = ['nc', 'ncat', 'netcat', 'telnet', 'ftp', 'sftp', 'whois', 'ping', 'ping6', 'traceroute', 'mtr', 'tracepath', 'dig', 'nslookup', 'host', 'drill', 'socat', 'aria2c', 'axel', 'lynx', 'links', 'w3m', 'elinks', 'http', 'https', 'xh', 'xhs', 'httpie', 'curlie', 'npx', 'pnpx', 'bunx'];
+
 /** Host-based network commands; true when `key` was one. */
 export function network1(s: Sink, key: string, name: string, args: Arg[], c: Call): boolean {
   switch (key) {

@@ -33,6 +33,9 @@ export const RUNNERS: Record<string, RunnerSpec> = {
   dotenv: { v: 'ecv', vl: ['--env'] }, 'with-contenv': {}, tini: { v: 'sepgl' }, 'dumb-init': { v: 'r' },
 };
 
+/** The wrappers wrapper() knows by name (RUNNERS adds the simple ones). */
+export const WRAPPER_NAMES: readonly string[] = ['sudo', 'doas', 'env', 'command', 'builtin', 'exec', 'nohup', 'setsid', 'unbuffer', 'catchsegv', 'time', 'timeout', 'nice', 'stdbuf', 'ionice', 'chrt', 'taskset', 'flock', 'chroot', 'watch', 'su', 'runuser', 'script', 'busybox', 'toybox', 'xargs', 'parallel', 'find', 'sg', 'gdb', 'cgdb', 'docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'nix-shell', 'nix'];
+
 /** Where the wrapped command starts in `args` (-1: none we can name), its label, and what it inherits. */
 export interface Wrapped { index: number; via: string; env?: Env; stdin?: StdinInfo }
 
