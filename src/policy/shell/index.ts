@@ -14,6 +14,13 @@ import type { Env, ShellAnalysis } from './types.ts';
 
 export type { FileAccess, NetworkTarget, ShellAnalysis, SimpleCommand, Unresolvable } from './types.ts';
 export { commandMatches } from './match.ts';
+import { NAMES_ONLY } from './commands/builtins.ts';
+import { keyOf } from './types.ts';
+
+/** Whether a command never opens its operands (echo, test, ls, ...): see commands/builtins.ts NAMES_ONLY. */
+export function namesOnly(commandName: string): boolean {
+  return NAMES_ONLY.has(keyOf(commandName));
+}
 
 const TOP: Env = { via: 'top', piped: false, inPipeline: false, pipeSrc: '', xargs: false, depth: 0 };
 

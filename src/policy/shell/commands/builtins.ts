@@ -23,6 +23,15 @@ export function envVar(s: Sink, name: string, v: Arg, env: Env, level: number, d
   }
 }
 
+/**
+ * Commands that never open their operands: they print, compare or test the words, or look at names and metadata
+ * only. The evaluator's "an argument naming an existing denied file is an access to it" principle skips them, so
+ * that `echo .env`, `[ -f .env ]` and `ls secrets` stay ordinary work.
+ */
+export const NAMES_ONLY = new Set(['echo', 'printf', 'test', '[', 'true', 'false', ':', 'ls', 'basename', 'dirname',
+  'realpath', 'readlink', 'which', 'type', 'cd', 'pushd', 'popd', 'mkdir', 'rmdir', 'touch', 'rm', 'unlink', 'chmod',
+  'chown', 'chgrp', 'export', 'declare', 'local', 'readonly', 'typeset', 'let', 'unset']);
+
 export type Handler = (s: Sink, name: string, key: string, args: Arg[], c: Call) => void;
 
 /** Builtins that run a string as shell code, or change the directory later relative paths are resolved against. */
