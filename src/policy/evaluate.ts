@@ -298,6 +298,9 @@ function bashPaths(path: string, ctx: EvalContext): string[] | null {
 
 function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
   const files = policy.files!;
+  // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
+  const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
+  if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
   for (const f of a.files) {
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
     const paths = bashPaths(f.path, ctx);

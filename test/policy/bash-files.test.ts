@@ -51,5 +51,21 @@ test('names that are not opened, paths that do not exist, and other files stay a
   }
 });
 
+test('a working directory the analysis cannot follow makes relative paths unresolvable (refused under file rules)', () => {
+  for (const c of ['cd "$(mktemp -d)" && cat notes', 'cd - && cat x', 'pushd /etc; popd; cat passwd', 'f() { cd /etc; }; f; cat passwd',
+    'CDPATH=/etc cd x && cat passwd', 'cat ~-/x', 'cd $D; cat x', 'f() { cat passwd; }; cd /etc; f']) {
+    const d = decide(c);
+    assert.is(d.decision, 'deny', `${c}: ${d.reason}`);
+    assert.match(d.reason, /directory change that cannot be followed|relative path/, c);
+  }
+  // directories it can follow stay resolvable
+  for (const c of ['cd src && cat a.ts', 'cd /tmp && ls', 'cat ~+/src/a.ts', 'f() { cat src/a.ts; }; f']) {
+    const d = decide(c);
+    assert.is(d.decision, 'allow', `${c}: ${d.reason}`);
+  }
+  assert.is(decide('cd secrets && cat key.pem').decision, 'deny', 'a followed cd still resolves into the denied tree');
+  assert.is(decide('cat ~+/.env').decision, 'deny', '~+ is the working directory');
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -74,4 +74,14 @@ test('M: a CRLF line ending is not part of the last word (shell.test.ts keeps th
   assert.equal(texts('a\r\nb'), ['a@top', 'b@top']);
 });
 
+// Deliberate changes recorded in the fixtures after the switch (issue 13), each with its principle:
+
+test('N: a working directory the analysis cannot follow makes a relative path unresolvable (bash resolves it at run time)', () => {
+  for (const c of ['cd "$(mktemp -d)" && cat x', 'cd - && cat x', 'popd; cat x', 'f() { cd /etc; }; f; cat passwd', 'CDPATH=/etc cd x; cat y', 'cat ~-/x']) {
+    assert.ok(constructs(c).includes('unknown working directory'), c);
+  }
+  assert.equal(analyzeShell('cd /etc && cat passwd').unresolvable, []);
+  assert.equal(analyzeShell('cat ~+/x').files.map((f) => f.path), ['./x']);
+});
+
 test.run();

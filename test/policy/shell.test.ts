@@ -311,11 +311,13 @@ test('relative paths after cd are also reported under the new directory', () => 
   assert.equal(fileList(clean('cd /etc && cat passwd')), ['read:passwd', 'read:/etc/passwd']);
   assert.ok(fileList(clean('cd /tmp; cd sub; echo x > out')).includes('write:/tmp/sub/out'));
   assert.ok(fileList(clean('cd && cat .ssh/id_rsa')).includes('read:~/.ssh/id_rsa'));
-  // a subshell, a pipeline stage or a nested shell keeps its directory to itself; an unknown directory adds nothing
+  // a subshell, a pipeline stage or a nested shell keeps its directory to itself
   assert.equal(fileList(clean('(cd /etc; true); cat b')), ['read:b']);
   assert.equal(fileList(clean('cd /etc | cat b')), ['read:b']);
   assert.equal(fileList(clean('bash -c "cd /etc"; cat b')), ['read:b']);
-  assert.equal(fileList(clean('cd "$X" && cat b')), ['read:b']);
+  // an unknown directory makes a relative path unresolvable (issue 13, class 3; was: "adds nothing")
+  assert.equal(fileList(an('cd "$X" && cat b')), ['read:b']);
+  hasUnres('cd "$X" && cat b', 'unknown working directory');
 });
 
 // ----- network

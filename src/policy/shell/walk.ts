@@ -28,6 +28,10 @@ export class Analyzer implements Sink {
   private loopBudget: number;
   /** Directory set by `cd` earlier in the line: '' = where the command starts, null = unknown. */
   private cwd: string | null = '';
+  /** Directory changes seen so far (to notice one inside a function body). */
+  private chdirs = 0;
+  /** CDPATH was assigned: `cd name` may land elsewhere. */
+  private cdpath = false;
 
   constructor(inputLength: number) {
     // Nested strings are substrings of their parents, and loop bodies are re-walked only within a budget, so the
@@ -49,10 +53,17 @@ export class Analyzer implements Sink {
     if (!arg || arg.procSubst) return;
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
+    // `~+` is $PWD and `~-` is $OLDPWD: relative paths in another spelling.
+    const tilde = arg.literal ? /^~([+-])(\/|$)/.exec(arg.value) : null;
+    if (tilde) arg = { ...arg, value: tilde[1] === '+' ? `./${arg.value.slice(3)}` : arg.value };
+    const relative = arg.literal && !/^[/~]/.test(arg.value);
+    // Principle: a working directory the analysis cannot follow (`cd "$(...)"`, `cd -`, `popd`, a cd in a function,
+    // CDPATH) makes a relative path unresolvable, not relative to where the command started.
+    if ((relative && this.cwd === null) || tilde?.[1] === '-') this.unres('unknown working directory', `${command} ${arg.src}`);
     if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
     this.addFile(argText(arg), mode, command);
     // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
-    if (arg.literal && this.cwd && !/^[/~]/.test(arg.value)) {
+    if (relative && this.cwd) {
       const joined = normPath(`${this.cwd}/${arg.value}`);
       if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
       this.addFile(joined, mode, command);
@@ -67,15 +78,19 @@ export class Analyzer implements Sink {
   }
 
   chdir(args: Arg[]): void {
+    this.chdirs++;
     const target = args.find((a) => !a.literal || !/^-[LPe@]+$/.test(a.value));
     if (!target) { this.cwd = '~'; return; }
     if (!target.literal || target.value === '-' || /^[+-]\d+$/.test(target.value)) { this.cwd = null; return; }
     const t = target.value;
+    // With CDPATH set, `cd name` may go to a directory of CDPATH instead.
+    if (this.cdpath && !/^(\/|~|\.\.?(\/|$))/.test(t)) { this.cwd = null; return; }
     if (/^[/~]/.test(t)) this.cwd = normPath(t);
     else if (this.cwd !== null) this.cwd = this.cwd === '' ? normPath(t) : normPath(`${this.cwd}/${t}`);
   }
 
   forgetCwd(): void {
+    this.chdirs++;
     this.cwd = null;
   }
 
@@ -226,12 +241,16 @@ export class Analyzer implements Sink {
         return;
       }
       case 'Function': {
-        // The body runs wherever the function is called; its commands are derived here, once.
+        // The body runs wherever the function is called; its commands are derived here, once. Where it runs from
+        // is only known when the line never changes directory; a cd inside it moves its callers, at unknown times.
         const fenv = { ...benv, via: 'function' };
         const b = body.body;
+        const before = this.chdirs;
+        if (mayChdir(sc.b)) this.cwd = null;
         if (b.type === 'CompoundList') this.stmts(b.commands, fenv, sc);
         else if (b.type === 'BraceGroup' || b.type === 'Subshell') this.stmts(b.body.commands, fenv, sc);
         else this.command(b, fenv, sc, this.src(b, sc));
+        if (this.chdirs !== before) this.cwd = null;
         return;
       }
       case 'Coproc': {
@@ -520,6 +539,7 @@ export class Analyzer implements Sink {
     }
     if (a.value.text === '' && !a.value.parts) return null;
     const v = this.word(a.value, env, sc, false)[0];
+    if (a.name === 'CDPATH') this.cdpath = true;
     if (v && a.name) this.envVar(a.name, v, env, sc.level, `${a.name}=${v.src}`);
     return v ?? null;
   }
@@ -630,6 +650,11 @@ export class Analyzer implements Sink {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Whether a script may change directory (cd, pushd, popd anywhere in it). */
+function mayChdir(script: string): boolean {
+  return /(^|[^\w.-])(cd|pushd|popd)(\s|;|&|\||\)|$)/m.test(script);
+}
 
 /** Where a statement's text ends: after its `;` or `&` terminator, when it has one. */
 function terminatorEnd(b: string, end: number): number {
