@@ -26,6 +26,7 @@ export interface Arg {
   literal: boolean;   // no parameter, command, arithmetic or process substitution
   splitSafe: boolean; // every expansion sits inside double quotes (no word splitting or globbing of its result)
   tail: string;       // literal text after the last expansion
+  head?: string;      // literal text before the first expansion (set by the walk)
   procSubst: boolean; // the word is only a <( ) / >( )
   indirect: boolean;  // contains ${!name}
   glob: boolean;      // unquoted pattern characters: the shell replaces the word with matching file names

@@ -351,10 +351,11 @@ export class Analyzer implements Sink {
   private word(word: Word | undefined, env: Env, sc: Script, braces: boolean): Arg[] {
     if (!word) return [];
     const parts: readonly WordPart[] = word.parts ?? [{ type: 'Literal', text: word.text, value: word.text, pos: word.pos, end: word.end }];
-    const st = { value: '', literal: true, splitSafe: true, tail: '', indirect: false, glob: false, braceCandidate: false };
+    const st = { value: '', literal: true, splitSafe: true, tail: '', head: '', indirect: false, glob: false, braceCandidate: false };
     // Characters that are unquoted and unescaped (may start brace expansion); kept only when braces are wanted.
     const active: boolean[] | null = braces ? [] : null;
     const push = (s: string, act: boolean) => {
+      if (st.literal) st.head += s;
       st.value += s;
       st.tail += s;
       if (active) for (let i = 0; i < s.length; i++) active.push(act);
@@ -435,7 +436,7 @@ export class Analyzer implements Sink {
     }
     const src = word.text;
     const arg: Arg = {
-      value: st.literal ? st.value : src, src, literal: st.literal, splitSafe: st.splitSafe, tail: st.tail,
+      value: st.literal ? st.value : src, src, literal: st.literal, splitSafe: st.splitSafe, tail: st.tail, head: st.head,
       procSubst: procOnly && !st.literal, indirect: st.indirect, glob: st.glob,
     };
     if (!active || !st.literal || !st.braceCandidate) return [arg];

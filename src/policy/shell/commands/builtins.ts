@@ -81,7 +81,8 @@ export function obfuscation(s: Sink, key: string, args: Arg[], c: Call): void {
   }
   if (!c.env.inPipeline) return;
   if (key === 'rev') s.unres('rev in pipeline', c.env.pipeSrc);
-  const escaped = /\\(x[0-9a-fA-F]|[0-7]|u[0-9a-fA-F]|U[0-9a-fA-F])/;
+  // `\0` alone is the NUL separator of `printf '%s\0' ... | xargs -0`, not a spelled-out character.
+  const escaped = /\\(x[0-9a-fA-F]|[1-7]|0[0-7]|u[0-9a-fA-F]|U[0-9a-fA-F])/;
   const echoE = key === 'echo' && args.some((a) => a.literal && /^-[neE]*e[neE]*$/.test(a.value));
   if ((key === 'printf' || echoE) && args.some((a) => escaped.test(argText(a)))) {
     s.unres('escape sequences in pipeline', c.env.pipeSrc);

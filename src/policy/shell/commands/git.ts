@@ -79,12 +79,18 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
   }
 }
 
+/** Programs that run nothing else, read only stdin and reach no network: harmless as a pager or an editor. */
+const HARMLESS_COMMAND = /^\s*(cat|true|false|:|less|more|head|tail|tee)(\s+-[A-Za-z]+)*\s*$/;
+
 export function gitConfig(s: Sink, kv: string, c: Call): void {
   const eq = kv.indexOf('=');
   const key = (eq < 0 ? kv : kv.slice(0, eq)).toLowerCase();
   if (GIT_EXEC_KEY.test(key)) {
     // Aliases are harmless unless they start a shell command ("!cmd").
     if (key.startsWith('alias.') && !kv.slice(eq + 1).trim().startsWith('!')) return;
+    // A command-valued setting whose value is a harmless program (core.pager=cat, core.editor=true) runs nothing
+    // more than that program: ordinary work, not an escape.
+    if (eq >= 0 && HARMLESS_COMMAND.test(kv.slice(eq + 1)) && !/^(include|includeif|url|http|remote|protocol)\./.test(key)) return;
     s.unres('git command-execution option', c.src);
   }
 }

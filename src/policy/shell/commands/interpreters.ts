@@ -1,6 +1,6 @@
 // Shells and language interpreters: where their program comes from (an inline string, a file, stdin, a module),
 // so that inline code is refused under deny rules and scripts are read files.
-import { type Arg, type Call, type Sink, STDIN_PATHS } from '../types.ts';
+import { literalArg, type Arg, type Call, type Sink, STDIN_PATHS } from '../types.ts';
 import { scan } from '../options.ts';
 import { stripAwkLiterals } from '../text.ts';
 import { EDITOR, fileArgs } from './files.ts';
@@ -190,13 +190,31 @@ export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
   if (!programs.length && !fileProgram && operands.length) { programs.push(operands[0]); operands = operands.slice(1); }
   for (const p of programs) {
     if (!p.literal) { s.unres('awk runs commands', c.src); continue; }
-    // system(), pipes into or out of commands, and getline from a command all run programs.
-    if (/\bsystem\s*\(|\bpopen\b|\bgetline\b|\|&|(^|[^|])\|(?!\|)/.test(stripAwkLiterals(p.value))) {
+    // system(), and pipes into or out of commands (`"cmd" | getline`, `print | "cmd"`) run programs.
+    if (/\bsystem\s*\(|\bpopen\b|\|&|(^|[^|])\|(?!\|)/.test(stripAwkLiterals(p.value))) {
       s.unres('awk runs commands', c.src);
     }
+    awkFiles(s, name, p.value, c);
   }
   for (const f of operands) if (!(f.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(f.value))) s.file(f, 'read', name);
 }
 
 // ----- files
 
+
+/**
+ * Files an awk program opens itself: `getline [var] < "file"` reads, `print[f] ... > "file"` / `>> "file"` writes.
+ * A target that is not a string literal (a variable, ARGV[1]) is a file the analysis cannot name.
+ */
+function awkFiles(s: Sink, name: string, program: string, c: Call): void {
+  const stripped = stripAwkLiterals(program);
+  for (const m of program.matchAll(/\bgetline\b[^;<|}]*<\s*("((?:\\.|[^"\\])*)"|[^;})\s]+)/g)) {
+    if (m[2] !== undefined) s.file(literalArg(m[2]), 'read', name);
+    else s.unres('dynamic file argument', `${name} getline < ${m[1]}`);
+  }
+  if (!/\bprintf?\b[^;|}]*>/.test(stripped)) return;
+  for (const m of program.matchAll(/\bprintf?\b(?:[^;>|}"]|"(?:\\.|[^"\\])*")*>>?\s*("((?:\\.|[^"\\])*)"|[^;})\s]+)/g)) {
+    if (m[2] !== undefined) s.file(literalArg(m[2]), 'write', name);
+    else s.unres('dynamic file argument', `${name} print > ${m[1]}`);
+  }
+}

@@ -4,6 +4,17 @@ import { argText, literalArg, type Arg, type Call, type Sink } from '../types.ts
 import { scan, type FileSpec, type Scanned } from '../options.ts';
 import { hostOf } from '../text.ts';
 
+/**
+ * The network target of a URL word. When only the path is dynamic (`"https://api.github.com/repos/$REPO/pulls"`),
+ * the scheme and host are literal and known: the target is the literal part. Anything that could still change the
+ * host (`https://$HOST/`, `https://good.com$X/`) stays the word as written, which names no host.
+ */
+export function urlTarget(a: Arg): string {
+  if (a.literal) return a.value;
+  if (a.head && /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s@]+[/?#]/i.test(a.head)) return `${a.head}…`;
+  return a.src;
+}
+
 export function curl(s: Sink, name: string, args: Arg[], c: Call): void {
   const o = scan(args, {
     v: 'AbcCdDeEFHKmoPQrtTuUwxXyYz', ops: 'none',
@@ -20,13 +31,14 @@ export function curl(s: Sink, name: string, args: Arg[], c: Call): void {
       '--mail-from', '--mail-rcpt', '--mail-auth', '--doh-url', '--hsts', '--alt-svc', '--etag-save',
       '--etag-compare', '--happy-eyeballs-timeout-ms', '--parallel-max', '--create-file-mode', '--rate', '--url-query'],
   });
-  for (const t of o.operands) s.net(argText(t), name);
+  for (const t of o.operands) s.net(urlTarget(t), name);
   for (const x of o.opts) {
     const v = x.value;
     if (!v) continue;
     const val = argText(v);
     switch (x.name) {
-      case '--url': case '-x': case '--proxy': case '--preproxy': case '--socks4': case '--socks4a': case '--socks5':
+      case '--url': s.net(urlTarget(v), name); break;
+      case '-x': case '--proxy': case '--preproxy': case '--socks4': case '--socks4a': case '--socks5':
       case '--socks5-hostname': case '--doh-url':
         s.net(val, name); break;
       case '-o': case '--output': case '-c': case '--cookie-jar': case '-D': case '--dump-header': case '--trace':
@@ -66,7 +78,7 @@ export function wget(s: Sink, name: string, args: Arg[]): void {
       '--read-timeout', '--waitretry', '--max-redirect', '--cut-dirs', '--progress', '--config', '--rejected-log',
       '--warc-file', '--accept-regex', '--reject-regex', '--default-page', '--local-encoding', '--remote-encoding'],
   });
-  for (const t of o.operands) s.net(argText(t), name);
+  for (const t of o.operands) s.net(urlTarget(t), name);
   for (const x of o.opts) {
     if (['-O', '--output-document', '-o', '--output-file', '-a', '--append-output', '--save-cookies'].includes(x.name)) {
       s.file(x.value, 'write', name);
