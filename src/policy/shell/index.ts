@@ -5,6 +5,7 @@
 // pipelines, groups, substitutions and compound commands mean what Bash means by them. The folder:
 //   parser.ts     the parser adapter (unbash; a command is analysed only when all of it parsed)
 //   walk.ts       the walk over the tree: statements, words, redirections, wrappers -> the effective command
+//   results.ts    what the walk found (de-duplicated) and the state later commands depend on (files written, cwd)
 //   commands/     what each command reads, writes, runs and connects to (commands/index.ts lists the tables)
 //   options.ts    option grammars (getopt-style scanning)     text.ts  string helpers ($'..', braces, hosts)
 //   match.ts      `Bash:` rule patterns against derived commands

@@ -1,124 +1,30 @@
 // The walk: visits the syntax tree of a command line as Bash would run it, expands words as far as can be done
 // without running anything, follows wrappers to the command they run, and hands each effective command to the
 // command tables (commands/). It is the Sink the tables report through. Pure: no I/O, never throws on input.
-import { parseScript, type Assignment, type CommandNode, type Command, type HereDoc,
-  type ParsedScript, type PipelineNode, type AndOr, type Redirection, type Statement, type SyntaxNode, type Word,
-  type WordPart, type DoubleQuotedChild, type CompoundList } from './parser.ts';
 import { forEachChild } from 'unbash';
+import { parseScript, type AndOr, type Assignment, type Command, type CommandNode, type CompoundList,
+  type DoubleQuotedChild, type HereDoc, type ParsedScript, type PipelineNode, type Redirection, type Statement,
+  type SyntaxNode, type Word, type WordPart } from './parser.ts';
 import {
-  argText, basename, isIgnoredPath, keyOf, literalArg, MAX_DEPTH, MAX_DETAIL, MAX_LEVEL, MAX_LOOP_BYTES,
-  MAX_LOOP_ITEMS, METADATA_WRITERS, MIN_LOOP_BUDGET, MIN_PARSE_BUDGET, normPath, snippet, type Arg, type Call,
-  type Env, type FileAccess, type NetworkTarget, type Script, type SimpleCommand, type Sink, type StdinInfo,
-  type Unresolvable,
+  basename, keyOf, literalArg, MAX_DEPTH, MAX_LEVEL, MAX_LOOP_BYTES, MAX_LOOP_ITEMS, MIN_LOOP_BUDGET,
+  MIN_PARSE_BUDGET, type Arg, type Call, type Env, type Script, type Sink, type StdinInfo,
 } from './types.ts';
 import { ansiC, braceExpand, dqUnescape, heredocUnescape, mayAssign } from './text.ts';
 import { analyzeCommand, envVar, wrapper } from './commands/index.ts';
+import { Results } from './results.ts';
 
 const DECLARATIONS = new Set(['declare', 'typeset', 'export', 'local', 'readonly']);
 
-export class Analyzer implements Sink {
-  readonly commands: SimpleCommand[] = [];
-  readonly files: FileAccess[] = [];
-  readonly network: NetworkTarget[] = [];
-  readonly unresolvable: Unresolvable[] = [];
-  private readonly seen = new Set<string>();
-  /** Files whose content this command line writes (normalised), to notice it running one of them later. */
-  private readonly written = new Set<string>();
+export class Analyzer extends Results implements Sink {
   private parseBudget: number;
   private loopBudget: number;
-  /** Directory set by `cd` earlier in the line: '' = where the command starts, null = unknown. */
-  private cwd: string | null = '';
-  /** Directory changes seen so far (to notice one inside a function body). */
-  private chdirs = 0;
-  /** CDPATH was assigned: `cd name` may land elsewhere. */
-  private cdpath = false;
 
   constructor(inputLength: number) {
+    super();
     // Nested strings are substrings of their parents, and loop bodies are re-walked only within a budget, so the
     // work stays a bounded multiple of the input.
     this.parseBudget = Math.max(MIN_PARSE_BUDGET, 4 * inputLength);
     this.loopBudget = Math.max(MIN_LOOP_BUDGET, 2 * inputLength);
-  }
-
-  // ----- results
-
-  unres(construct: string, detail: string): void {
-    const key = `u\0${construct}\0${detail.slice(0, MAX_DETAIL * 4)}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.unresolvable.push({ construct, detail: snippet(detail) });
-  }
-
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void {
-    if (!arg || arg.procSubst) return;
-    if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
-    if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
-    // `~+` is $PWD and `~-` is $OLDPWD: relative paths in another spelling.
-    const tilde = arg.literal ? /^~([+-])(\/|$)/.exec(arg.value) : null;
-    if (tilde) arg = { ...arg, value: tilde[1] === '+' ? `./${arg.value.slice(3)}` : arg.value };
-    const relative = arg.literal && !/^[/~]/.test(arg.value);
-    // Principle: a working directory the analysis cannot follow (`cd "$(...)"`, `cd -`, `popd`, a cd in a function,
-    // CDPATH) makes a relative path unresolvable, not relative to where the command started.
-    if ((relative && this.cwd === null) || tilde?.[1] === '-') this.unres('unknown working directory', `${command} ${arg.src}`);
-    if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
-    this.addFile(argText(arg), mode, command);
-    // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
-    if (relative && this.cwd) {
-      const joined = normPath(`${this.cwd}/${arg.value}`);
-      if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
-      this.addFile(joined, mode, command);
-    }
-  }
-
-  private addFile(path: string, mode: 'read' | 'write', command: string): void {
-    const key = `f\0${mode}\0${command}\0${path}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.files.push({ path, mode, command });
-  }
-
-  chdir(args: Arg[]): void {
-    this.chdirs++;
-    const target = args.find((a) => !a.literal || !/^-[LPe@]+$/.test(a.value));
-    if (!target) { this.cwd = '~'; return; }
-    if (!target.literal || target.value === '-' || /^[+-]\d+$/.test(target.value)) { this.cwd = null; return; }
-    const t = target.value;
-    // With CDPATH set, `cd name` may go to a directory of CDPATH instead.
-    if (this.cdpath && !/^(\/|~|\.\.?(\/|$))/.test(t)) { this.cwd = null; return; }
-    if (/^[/~]/.test(t)) this.cwd = normPath(t);
-    else if (this.cwd !== null) this.cwd = this.cwd === '' ? normPath(t) : normPath(`${this.cwd}/${t}`);
-  }
-
-  forgetCwd(): void {
-    this.chdirs++;
-    this.cwd = null;
-  }
-
-  executes(path: string, src: string): void {
-    if (!this.written.size) return;
-    const p = normPath(path);
-    // The file itself or any directory above it (a copy into bin/ then bin/tool).
-    let hit = this.written.has(p) || (p.startsWith('/') && this.written.has('/'));
-    for (let i = p.lastIndexOf('/'); !hit && i > 0; i = p.lastIndexOf('/', i - 1)) hit = this.written.has(p.slice(0, i));
-    if (hit) this.unres('runs a file it wrote', src);
-  }
-
-  net(target: string, command: string): void {
-    if (!target) return;
-    const key = `n\0${command}\0${target}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.network.push({ target, command });
-  }
-
-  emit(name: string, path: string, args: Arg[], via: string): void {
-    const a = args.map(argText);
-    const key = `c\0${via}\0${path}\0${a.join('\0')}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    const dynamicArgs: number[] = [];
-    args.forEach((x, i) => { if (!x.literal) dynamicArgs.push(i); });
-    this.commands.push({ name, path, args: a, dynamicArgs, text: [name, ...a].join(' '), via });
   }
 
   envVar(name: string, v: Arg, env: Env, level: number, detail: string): void {
