@@ -11,6 +11,7 @@ import {
 } from './types.ts';
 import { ansiC, braceExpand, dqUnescape, heredocUnescape, mayAssign } from './text.ts';
 import { analyzeCommand, envVar, wrapper } from './commands/index.ts';
+import { EVALUATED_SUBSCRIPT } from './commands/builtins.ts';
 import { Results } from './results.ts';
 
 const DECLARATIONS = new Set(['declare', 'typeset', 'export', 'local', 'readonly']);
@@ -214,6 +215,10 @@ export class Analyzer extends Results implements Sink {
     const stack: SyntaxNode[] = [root];
     while (stack.length) {
       const n = stack.pop() as SyntaxNode;
+      // ${x@P} expands x as a prompt string: the command substitutions in its value run.
+      if (n.type === 'ParameterExpansion' && n.operation?.type === 'Transform' && n.operation.operand.text.includes('P')) {
+        this.unres('runtime-evaluated string', n.text);
+      }
       switch (n.type) {
         case 'CommandExpansion': case 'ProcessSubstitution': case 'ArithmeticCommandExpansion':
           this.subst(n, env, sc);
@@ -447,6 +452,7 @@ export class Analyzer extends Results implements Sink {
     if (a.value.text === '' && !a.value.parts) return null;
     const v = this.word(a.value, env, sc, false)[0];
     if (a.name === 'CDPATH') this.cdpath = true;
+    if (v?.literal && EVALUATED_SUBSCRIPT.test(v.value)) this.unres('runtime-evaluated string', `${a.name}=${v.src}`);
     if (v && a.name) this.envVar(a.name, v, env, sc.level, `${a.name}=${v.src}`);
     return v ?? null;
   }
@@ -464,6 +470,7 @@ export class Analyzer extends Results implements Sink {
       if (v) args.push({ ...v, value: v.literal ? `${name}${op}${v.value}` : `${name}${op}${v.src}`, src: `${name}${op}${v.src}` });
       else args.push({ ...literalArg(`${name}${op}`), literal: a.value.type !== 'ArrayValue', src: a.text });
     }
+    if (args.some((a) => a.literal && EVALUATED_SUBSCRIPT.test(a.value))) this.unres('runtime-evaluated string', src);
     this.emit(variant, variant, args, env.via);
   }
 
@@ -476,6 +483,7 @@ export class Analyzer extends Results implements Sink {
       this.nested(w, env, sc);
       args.push(literalArg(w.text));
     }
+    if (args.some((a) => EVALUATED_SUBSCRIPT.test(a.value))) this.unres('runtime-evaluated string', src);
     this.emit('let', 'let', args, env.via);
   }
 

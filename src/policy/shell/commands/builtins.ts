@@ -18,6 +18,9 @@ export function envVar(s: Sink, name: string, v: Arg, env: Env, level: number, d
     else s.unres('non-literal command variable', detail);
   } else if (INJECTION_VARS.has(name) && (v.literal ? v.value !== '' : true)) {
     s.unres('code-injection variable', detail);
+  } else if (/^GIT_CONFIG_(PARAMETERS|COUNT|KEY_\d+|VALUE_\d+)$/.test(name) || name.startsWith('BASH_FUNC_') || name.includes('%%')) {
+    // git configuration from the environment (any key, core.pager and aliases included), or an exported bash function
+    s.unres('code-injection variable', detail);
   } else if (name === 'NODE_OPTIONS' && /(^|\s)(-r|--require|--import|--loader|--experimental-loader)\b/.test(argText(v))) {
     s.unres('code-injection variable', detail);
   }
@@ -48,6 +51,12 @@ export const BUILTINS: Record<string, Handler> = {
       else s.unres('non-literal eval', c.src);
     }
   },
+  hash(s, _name, _key, args, c) {
+    // `hash -p FILE NAME` makes NAME run FILE: later command names no longer say what runs.
+    if (args.some((a) => !a.literal || /^-[a-z]*p/.test(a.value))) s.unres('command path override', c.src);
+  },
+  test: varNames, '[': varNames, printf: varNames, unset: varNames, read: varNames, mapfile: varNames,
+  readarray: varNames, getopts: varNames, export: varNames,
   alias(s, _name, _key, args, c) {
     if (args.some((a) => !a.literal || a.value.includes('='))) s.unres('alias definition', c.src);
   },
@@ -57,6 +66,18 @@ export const BUILTINS: Record<string, Handler> = {
   source: sourceFile,
   '.': sourceFile,
 };
+
+/**
+ * Principle: bash evaluates the subscript of a variable NAME it is given as a string (`test -v 'a[$(id)]'`,
+ * `printf -v 'a[$(id)]'`, `unset`, `read`, `declare`, and a value later used in arithmetic), so a literal word holding a
+ * subscript with a command substitution runs that command at run time. The walk checks assignments; these builtins
+ * check their arguments.
+ */
+export const EVALUATED_SUBSCRIPT = /\[[^\]]*(\$\(|`)/;
+
+function varNames(s: Sink, _name: string, _key: string, args: Arg[], c: Call): void {
+  if (args.some((a) => a.literal && EVALUATED_SUBSCRIPT.test(a.value))) s.unres('runtime-evaluated string', c.src);
+}
 
 function sourceFile(s: Sink, name: string, _key: string, args: Arg[], c: Call): void {
   const f = args[0];

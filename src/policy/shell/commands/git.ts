@@ -30,6 +30,7 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
     || (['clone', 'fetch', 'pull', 'ls-remote', 'archive'].includes(sub) && subArgs.some((a) => a.literal && /^-u/.test(a.value)))) {
     s.unres('git command-execution option', c.src);
   }
+  commandOptions(s, sub, subArgs, c);
   if (sub === 'config') {
     const ops = subArgs.filter((a) => !a.literal || !a.value.startsWith('-'));
     if (ops[0] && ops.length >= 2) gitConfig(s, `${argText(ops[0])}=${argText(ops[1])}`, c);
@@ -77,6 +78,45 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
       break;
     default:
   }
+}
+
+/** Subcommand options whose value is a shell command git runs (`git rebase -x CMD`, `git filter-branch --tree-filter`). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  rebase: ['-x', '--exec'], difftool: ['-x', '--extcmd'], 'filter-branch': ['--env-filter', '--tree-filter',
+    '--index-filter', '--parent-filter', '--msg-filter', '--commit-filter', '--tag-name-filter'],
+  grep: ['-O', '--open-files-in-pager'],
+};
+
+/**
+ * Subcommands that run a command given in the line: its options above, `git submodule foreach CMD`, `git bisect run
+ * CMD ARGS`. The command is analysed (so rules name what it runs) and the call is marked as one git runs a command in.
+ */
+function commandOptions(s: Sink, sub: string, args: Arg[], c: Call): void {
+  const opts = COMMAND_OPTIONS[sub];
+  let runs = false;
+  if (opts) {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (!a.literal) continue;
+      const name = opts.find((o) => a.value === o || a.value.startsWith(o.startsWith('--') ? `${o}=` : o));
+      if (!name) continue;
+      const glued = a.value.slice(name.length).replace(/^=/, '');
+      // grep -O / --open-files-in-pager take their command glued only; the others take the next word too.
+      const value = glued ? literalArg(glued) : sub === 'grep' ? undefined : args[++i];
+      runs = true;
+      if (value) s.shellString(value, c, `git ${sub} ${name}`);
+    }
+  }
+  const first = args.findIndex((a) => !a.literal || !a.value.startsWith('-'));
+  if (sub === 'submodule' && args[first]?.literal && args[first].value === 'foreach') {
+    const rest = args.slice(first + 1).filter((a) => !(a.literal && ['--recursive', '-q', '--quiet'].includes(a.value)));
+    if (rest.length) { runs = true; s.joinedScript(rest, c, 'git submodule foreach'); }
+  }
+  if (sub === 'bisect' && args[first]?.literal && args[first].value === 'run' && args[first + 1]) {
+    runs = true;
+    s.run(args.slice(first + 1), c, 'git bisect run');
+  }
+  if (runs) s.unres('git command-execution option', c.src);
 }
 
 /** Programs that run nothing else, read only stdin and reach no network: harmless as a pager or an editor. */

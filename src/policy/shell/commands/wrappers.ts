@@ -70,7 +70,8 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       }, true);
       let j = args.length - o.operands.length;
       while (args[j] && args[j].literal && args[j].value === '-') j++;
-      while (args[j] && isAssignment(args[j])) { envAssignWord(s, args[j], c); j++; }
+      // env takes any NAME=VALUE whose name has no '=' (BASH_FUNC_f%%=... included), not only shell names.
+      while (args[j] && args[j].literal && /^[^=]+=/.test(args[j].value)) { envAssignWord(s, args[j], c); j++; }
       const split = o.opts.find((x) => x.name === '-S' || x.name === '--split-string');
       if (split) {
         // `env -S 'cmd args'` splits its string into words itself.
