@@ -6,12 +6,14 @@
 //   files.ts         commands whose operands and options are files (FILE_CMDS), dd, tar, find
 //   network.ts       curl, wget, ssh, scp/rsync, openssl, nc, dig, socat, http clients
 //   git.ts           git
+//   programs.ts      make, cmake, sqlite3, ed, at/batch, crontab (their own languages, commands run later)
 import { type Arg, type Call, type Sink } from '../types.ts';
 import { BUILTINS, obfuscation, type Handler } from './builtins.ts';
 import { dd, FILE_CMDS, fileArgs, tar } from './files.ts';
 import { git } from './git.ts';
 import { interpFamily, interpreter, shell, SHELL_RE } from './interpreters.ts';
 import { copyRemote, curl, network1, openssl, ssh, wget } from './network.ts';
+import { PROGRAMS } from './programs.ts';
 
 export { wrapper, RUNNERS, WRAPPER_NAMES } from './wrappers.ts';
 export { NETWORK_NAMES } from './network.ts';
@@ -22,6 +24,7 @@ export { envVar } from './builtins.ts';
 /** Commands with a handler of their own (the rest: shells and interpreters by name, network1, FILE_CMDS). */
 export const HANDLERS: Record<string, Handler> = {
   ...BUILTINS,
+  ...PROGRAMS,
   dd: (s, name, _key, args) => dd(s, name, args),
   tar: (s, name, _key, args, c) => tar(s, name, args, c),
   curl: (s, name, _key, args, c) => curl(s, name, args, c),

@@ -32,6 +32,12 @@ export function curl(s: Sink, name: string, args: Arg[], c: Call): void {
       '--etag-compare', '--happy-eyeballs-timeout-ms', '--parallel-max', '--create-file-mode', '--rate', '--url-query'],
   });
   for (const t of o.operands) s.net(urlTarget(t), name);
+  // curl expands {a,b} and [1-9] in URLs itself (unless -g): a host spelled with them is no host a rule can name.
+  const globoff = o.flags.has('-g') || o.flags.has('--globoff');
+  const urls = [...o.operands, ...o.opts.filter((x) => x.name === '--url').map((x) => x.value as Arg)];
+  if (!globoff && urls.some((u) => u?.literal && /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*[{[]/i.test(argText(u)) && !/^([a-z]+:\/\/)?\[[0-9a-f:.]+\]/i.test(argText(u)))) {
+    s.unres('URL glob', c.src);
+  }
   for (const x of o.opts) {
     const v = x.value;
     if (!v) continue;
@@ -47,6 +53,16 @@ export function curl(s: Sink, name: string, args: Arg[], c: Call): void {
       case '-T': case '--upload-file': case '-K': case '--config': case '--cacert': case '--cert': case '-E': case '--key':
       case '--netrc-file': case '--etag-compare':
         s.file(v, 'read', name); break;
+      case '-H': case '--header': case '--proxy-header': case '-w': case '--write-out':
+        // `@file` reads the header lines (or the format) from a file.
+        if (val.startsWith('@')) s.file({ ...v, value: val.slice(1), src: val.slice(1) }, 'read', name);
+        break;
+      case '--connect-to': case '--resolve': {
+        // HOST1:PORT1:HOST2:PORT2 / HOST:PORT:ADDR: the connection goes to the last host, whatever the URL says.
+        const last = val.replace(/^\[?[^\]:]*\]?:\d*:/, '');
+        s.net(hostOf(last.replace(/^\[([^\]]*)\].*$/, '$1')), name);
+        break;
+      }
       case '-b': case '--cookie':
         if (!val.includes('=')) s.file(v, 'read', name); break;
       case '-d': case '--data': case '--data-binary': case '--data-ascii': case '--json': case '--data-urlencode': {
@@ -86,6 +102,8 @@ export function wget(s: Sink, name: string, args: Arg[]): void {
     if (['-i', '--input-file', '--post-file', '--body-file', '--load-cookies', '--config', '--certificate',
       '--private-key'].includes(x.name)) s.file(x.value, 'read', name);
     if ((x.name === '-B' || x.name === '--base') && x.value) s.net(argText(x.value), name);
+    // -e runs a .wgetrc command (proxies, output files, ...): a program of its own language.
+    if (x.name === '-e' || x.name === '--execute') s.unres('interpreter inline code', `${name} ${x.name} ${x.value ? argText(x.value) : ''}`);
   }
 }
 
@@ -98,6 +116,9 @@ export function sshOptions(s: Sink, o: Scanned, name: string, c: Call): void {
     if (x.name === '-F' || x.name === '-i') s.file(x.value, 'read', name);
     if (x.name === '-E') s.file(x.value, 'write', name);
     if (x.name === '-J' && v) for (const h of v.split(',')) s.net(hostOf(h), name);
+    // -o HostName=... and -o ProxyJump=... decide where ssh connects, whatever the destination says.
+    const opt = x.name === '-o' ? /^\s*(hostname|proxyjump)\s*[= ]\s*(.+)$/i.exec(v) : null;
+    if (opt) for (const h of opt[2].split(',')) s.net(hostOf(h.trim()), name);
     if (x.name === '-S' && name !== 'ssh' && x.value) s.shellString(x.value, c, `${name} -S`);
   }
 }
@@ -156,12 +177,19 @@ export function copyRemote(s: Sink, key: string, name: string, args: Arg[], c: C
 }
 
 export function openssl(s: Sink, name: string, args: Arg[]): void {
+  const sub = args[0]?.literal ? args[0].value : '';
+  // `openssl s_client host:port` (the operand form of -connect) and `openssl storeutl FILE` (reads the file).
+  const operands = args.slice(1).filter((a, i, all) => !(a.literal && a.value.startsWith('-'))
+    && !(all[i - 1]?.literal && all[i - 1].value.startsWith('-')));
+  if (sub === 's_client' || sub === 's_time') for (const a of operands) s.net(hostOf(argText(a)), name);
+  if (sub === 'storeutl' || sub === 'asn1parse') for (const a of operands) s.file(a, 'read', name);
   for (let i = 0; i < args.length; i++) {
     const v = args[i].literal ? args[i].value : '';
     if (['-in', '-inkey', '-key', '-CAfile', '-cert', '-certfile', '-signkey', '-kfile', '-config', '-infiles',
       '-sigfile', '-prvkey', '-pubin', '-CAkey', '-untrusted'].includes(v)) { s.file(args[i + 1], 'read', name); i++; }
     else if (['-out', '-keyout', '-signature'].includes(v)) { s.file(args[i + 1], 'write', name); i++; }
     else if (v === '-connect' && args[i + 1]) { s.net(hostOf(argText(args[i + 1])), name); i++; }
+    else if (['-proxy', '-servername'].includes(v) && args[i + 1]) { s.net(hostOf(argText(args[i + 1])), name); i++; }
     else if ((v === '-pass' || v === '-passin' || v === '-passout') && args[i + 1]?.literal) {
       const p = args[i + 1].value;
       if (p.startsWith('file:')) s.file(literalArg(p.slice(5)), 'read', name);

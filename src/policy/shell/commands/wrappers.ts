@@ -7,7 +7,7 @@ import { shQuote } from '../text.ts';
 import { find } from './files.ts';
 
 /** Tools that run the command given after their options (and `sub`command, and `operands` words of their own). */
-interface RunnerSpec { v?: string; vl?: string[]; sub?: string[]; operands?: number; shell?: string[] }
+interface RunnerSpec { v?: string; vl?: string[]; vl2?: string[]; sub?: string[]; operands?: number; shell?: string[] }
 export const RUNNERS: Record<string, RunnerSpec> = {
   strace: { v: 'eopsuEPIbaOSX' }, ltrace: { v: 'eopsunlLxFAaw' }, valgrind: {}, caffeinate: { v: 'tw' },
   pkexec: { vl: ['--user'] }, torsocks: { v: 'uPpa' }, proxychains: { v: 'f' }, proxychains4: { v: 'f' },
@@ -31,6 +31,23 @@ export const RUNNERS: Record<string, RunnerSpec> = {
   pnpm: { sub: ['exec', 'dlx'], v: 'C', vl: ['--filter', '--dir'] }, yarn: { sub: ['exec', 'dlx'] },
   'aws-vault': { sub: ['exec'], operands: 1 }, op: { sub: ['run'], vl: ['--env-file'] },
   dotenv: { v: 'ecv', vl: ['--env'] }, 'with-contenv': {}, tini: { v: 'sepgl' }, 'dumb-init': { v: 'r' },
+  // Wrappers that change how the command runs, not what it is (issue 13 named these; the rest of the kind too).
+  rlwrap: { v: 'abfHlopPSswzCDeEgqRt' }, fakeroot: { v: 'ls', vl: ['--lib', '--faked'] }, eatmydata: {}, ccache: {},
+  nocache: {}, faketime: { v: 'f', operands: 1 }, prlimit: { v: 'p', vl: ['--pid'] }, cpulimit: { v: 'lpe', vl: ['--limit', '--pid', '--exe'] },
+  setpriv: { vl: ['--reuid', '--regid', '--ruid', '--rgid', '--euid', '--egid', '--groups', '--inh-caps', '--ambient-caps',
+    '--bounding-set', '--securebits', '--pdeathsig', '--selinux-label', '--apparmor-profile', '--landlock-access',
+    '--landlock-rule', '--seccomp-filter'] },
+  bwrap: {
+    vl: ['--args', '--argv0', '--userns', '--userns2', '--pidns', '--uid', '--gid', '--hostname', '--chdir', '--unsetenv',
+      '--lock-file', '--sync-fd', '--remount-ro', '--exec-label', '--file-label', '--proc', '--dev', '--tmpfs', '--mqueue',
+      '--dir', '--seccomp', '--add-seccomp-fd', '--block-fd', '--userns-block-fd', '--info-fd', '--json-status-fd',
+      '--cap-add', '--cap-drop', '--perms', '--size'],
+    vl2: ['--bind', '--bind-try', '--dev-bind', '--dev-bind-try', '--ro-bind', '--ro-bind-try', '--symlink', '--setenv',
+      '--file', '--bind-data', '--ro-bind-data', '--chmod', '--overlay-src'],
+  },
+  'ssh-agent': { v: 'aEPt' }, 'dbus-launch': {}, 'sandbox-exec': { v: 'fpD' }, proot: { v: 'rbwq' },
+  'flatpak-spawn': {}, 'systemd-inhibit': { vl: ['--what', '--who', '--why', '--mode'] }, 'linux32': {}, 'linux64': {}, setarch: { operands: 1 },
+  'aws-okta': { sub: ['exec'], operands: 1 }, 'op-run': {}, chronic: {}, ifne: {}, 'unbuffer': {},
 };
 
 /** The wrappers wrapper() knows by name (RUNNERS adds the simple ones). */
@@ -260,6 +277,15 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
         '--tlscert', '--tlskey'], ops: 'none' }, true);
       let k = args.length - g.operands.length;
       if (args[k]?.literal && args[k].value === 'container') k++;
+      let compose = false;
+      if (args[k]?.literal && args[k].value === 'compose') {
+        // `docker compose [-f file ...] run|exec [options] SERVICE COMMAND...`: the service takes the image's place.
+        const cg = scan(args.slice(k + 1), { v: 'fp', vl: ['--file', '--project-name', '--project-directory', '--profile',
+          '--env-file', '--ansi', '--parallel', '--progress'], ops: 'none' }, true);
+        for (const x of cg.opts) if (['-f', '--file', '--env-file'].includes(x.name)) s.file(x.value, 'read', name);
+        k = args.length - cg.operands.length;
+        compose = true;
+      }
       const sub = args[k]?.literal ? args[k].value : '';
       if (!['run', 'exec', 'create'].includes(sub)) return { index: -1, via };
       const rest = args.slice(k + 1);
@@ -284,7 +310,7 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       const j = rest.length - o.operands.length; // the image or container
       const inner = rest.slice(j + 1);
       const entry = o.opts.find((x) => x.name === '--entrypoint')?.value;
-      const label = `${key} ${sub}`;
+      const label = compose ? `${key} compose ${sub}` : `${key} ${sub}`;
       if (entry) { s.run([entry, ...inner], c, label); return { index: -1, via }; }
       return inner.length ? { index: k + 1 + j + 1, via: label } : { index: -1, via };
     }
@@ -320,7 +346,7 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
         label = `${key} ${args[s].value}`;
         rest = args.slice(s + 1);
       }
-      const o = scan(rest, { v: spec.v, vl: spec.vl, ops: 'none' }, true);
+      const o = scan(rest, { v: spec.v, vl: spec.vl, vl2: spec.vl2, ops: 'none' }, true);
       if (spec.shell) {
         const str = o.opts.find((x) => spec.shell?.includes(x.name));
         if (str) { s.shellString(str.value, c, `${label} ${str.name}`); return { index: -1, via }; }
