@@ -1,5 +1,5 @@
 // Builds aflock-mcp.
-//   dist/aflock-mcp.cjs  CommonJS bundle for Node >= 20 (the executable is built from the same code, see lazyMvdanSh)
+//   dist/aflock-mcp.cjs  CommonJS bundle for Node >= 20 (the executable is built from the same code)
 //   dist/aflock-mcp.mjs  ESM bundle (Deno)
 //   dist/aflock-mcp      single Linux executable: Node 20's own single-executable support, works offline, started
 //                        from a V8 startup snapshot (src/main-snapshot.ts; AFLOCK_NO_SNAPSHOT=1: code cache instead)
@@ -59,26 +59,6 @@ function run(cmd, argv, opts = {}) {
 const t0 = performance.now();
 mkdirSync('dist', { recursive: true });
 
-/**
- * In dist/aflock-mcp.cjs, mvdan-sh (the GopherJS build of mvdan/sh: 3 MB of the 4.3 MB bundle) is a string compiled
- * when src/policy/shell.ts first requires it, on the first Bash analysis. As plain code, `node` scans all of it at
- * every start although it only runs later: measured with bench/ (BENCHMARKS.md), the string form starts ~40 ms
- * sooner and makes the first analysis ~25 ms slower. The executable and Deno keep the plain form: they start from a
- * V8 code cache, which already skips that scan, so there the string would only slow the first analysis (~20-40 ms).
- */
-const lazyMvdanSh = {
-  name: 'lazy-mvdan-sh',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]mvdan-sh[\\/]index\.js$/ }, (args) => {
-      const source = `${readFileSync(args.path, 'utf8')}\n//# sourceURL=mvdan-sh/index.js\n`;
-      return {
-        loader: 'js',
-        contents: `new Function('exports', 'require', 'module', ${JSON.stringify(source)}).call(exports, exports, typeof require === 'function' ? require : undefined, module);\n`,
-      };
-    });
-  },
-};
-
 const common = {
   entryPoints: ['src/main.ts'],
   bundle: true,
@@ -90,12 +70,12 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, format: 'cjs', outfile: 'dist/aflock-mcp.cjs', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyMvdanSh] }),
+  build({ ...common, format: 'cjs', outfile: 'dist/aflock-mcp.cjs', banner: { js: '#!/usr/bin/env node' } }),
   build({
     ...common,
     format: 'esm',
     outfile: 'dist/aflock-mcp.mjs',
-    // mvdan-sh is CommonJS and calls require("util"); give the ESM bundle a real require.
+    // Some bundled CommonJS dependencies call require(); give the ESM bundle a real one.
     banner: { js: "import { createRequire as __aflockCreateRequire } from 'node:module'; const require = __aflockCreateRequire(import.meta.url);" },
   }),
 ]);
@@ -123,7 +103,7 @@ function ms(since) {
 async function buildSea() {
   const t = performance.now();
   const snapshot = process.env.AFLOCK_NO_SNAPSHOT !== '1';
-  // The same code as dist/aflock-mcp.cjs, but with mvdan-sh as plain code (see lazyMvdanSh).
+  // The same code as dist/aflock-mcp.cjs, from the snapshot entry when there is a snapshot.
   const work = mkdtempSync(join(tmpdir(), 'aflock-sea-main-'));
   const main = join(work, 'aflock-mcp.cjs');
   const bundle = (warmShell) =>

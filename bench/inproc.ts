@@ -2,7 +2,7 @@
 // exports nothing).
 export { evaluateCall, flowCheck, clearAnalysisCache } from '../src/policy/evaluate.ts';
 export { loadPolicyFile } from '../src/policy/load.ts';
-export { analyzeShell } from '../src/policy/shell.ts';
+export { analyzeShell } from '../src/policy/shell/index.ts';
 export { TokenAuthority, tokenSha256 } from '../src/auth/tokens.ts';
 export { AuditTrail } from '../src/audit/trail.ts';
 export { realpathOrNull } from '../src/tools/guard.ts';

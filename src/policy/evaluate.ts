@@ -6,7 +6,7 @@ import { toolNameMatches, toolPatternMatches, type ToolPattern } from './pattern
 import { firstMatch, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
-import { analyzeShell, commandMatches, type ShellAnalysis } from './shell.ts';
+import { analyzeShell, commandMatches, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
 
@@ -298,16 +298,73 @@ function bashPaths(path: string, ctx: EvalContext): string[] | null {
 
 function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
   const files = policy.files!;
+  // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
+  const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
+  if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
   for (const f of a.files) {
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
     const paths = bashPaths(f.path, ctx);
     if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
     for (const p of paths) {
-      const d = checkBashPath(files, f, p, ctx);
+      const d = checkBashPath(files, f, p, ctx) ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, ctx) : null);
       if (d) return d;
     }
   }
+  if (files.deny.length > 0 && ctx.realpath) {
+    for (const c of a.commands) {
+      if (namesOnly(c.name)) continue;
+      for (let i = 0; i < c.args.length; i++) {
+        if (c.dynamicArgs.includes(i)) continue;
+        for (const p of argumentPaths(c.args[i])) {
+          const d = namedDeniedPath(files, c.text, p, ctx);
+          if (d) return d;
+        }
+      }
+    }
+  }
   return null;
+}
+
+/**
+ * The paths a literal argument of any command may name: the word itself, the value of `--opt=value` or `name=value`,
+ * and `@file` (curl -H @file). Options and globs are left to the command tables and to bashPaths.
+ */
+function argumentPaths(arg: string): string[] {
+  const out: string[] = [];
+  const eq = /^(?:--?[A-Za-z][\w-]*|[A-Za-z_]\w*)=(.+)$/s.exec(arg);
+  if (eq) out.push(eq[1]);
+  else if (!arg.startsWith('-')) out.push(arg);
+  return out.map((p) => (p.startsWith('@') ? p.slice(1) : p)).filter((p) => p !== '' && !IGNORED_PATHS.has(p) && !GLOB_META.test(p) && !p.includes('\n'));
+}
+
+/**
+ * Principle: an argument of any command that names an EXISTING path under a deny rule is an access to it, whatever
+ * the command (look, ptx, a tool no table knows), and so is an existing directory every path under which is denied
+ * (`grep -r x secrets`). Only existing paths: an argument that merely spells a denied name (`echo .env` when there is
+ * no .env) is not refused.
+ */
+function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext): Decision | null {
+  let p = arg;
+  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
+  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+  const real = ctx.realpath?.(abs);
+  if (!real) return null;
+  const views = real !== abs ? [viewPath(abs, ctx.root), viewPath(real, ctx.root)] : [viewPath(abs, ctx.root)];
+  const denied = firstMatch(files.deny, views, 'deny');
+  if (denied) {
+    return deny(`Bash command '${command}' names existing file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`, denied.source);
+  }
+  return deniedTree(files, p, `'${arg}' of '${command}'`, ctx);
+}
+
+/** An existing directory whose every path is denied (`secrets` under `secrets/**`): reading it reads denied files. */
+function deniedTree(files: NonNullable<CompiledPolicy['files']>, p: string, shown: string, ctx: EvalContext): Decision | null {
+  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+  const real = ctx.realpath?.(abs);
+  if (!real) return null;
+  const children = [...new Set([abs, real])].map((d) => viewPath(`${d}/aflock-probe-child`, ctx.root));
+  const inner = firstMatch(files.deny, children, 'deny');
+  return inner ? deny(`Bash command reads directory ${shown}, whose files match deny pattern '${inner.source}'`, inner.source) : null;
 }
 
 function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {

@@ -5,7 +5,7 @@
 import { parsePolicy } from '../policy/load.ts';
 import { DEFAULT_POLICY_TEXT } from '../policy/defaults.ts';
 import { policyJsonSchema } from '../policy/schema.ts';
-import { analyzeShell } from '../policy/shell.ts';
+import { analyzeShell } from '../policy/shell/index.ts';
 import { buildServer } from '../server.ts';
 import type { ServerContext } from '../context.ts';
 

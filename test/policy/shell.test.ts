@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeShell, commandMatches, type ShellAnalysis, type SimpleCommand } from '../../src/policy/shell.ts';
+import { analyzeShell, commandMatches, type ShellAnalysis, type SimpleCommand } from '../../src/policy/shell/index.ts';
 import { compileGlob, compileToolPattern, toolNameMatches } from '../../src/policy/patterns.ts';
 
 const an = (c: string): ShellAnalysis => analyzeShell(c);
@@ -311,11 +311,13 @@ test('relative paths after cd are also reported under the new directory', () => 
   assert.equal(fileList(clean('cd /etc && cat passwd')), ['read:passwd', 'read:/etc/passwd']);
   assert.ok(fileList(clean('cd /tmp; cd sub; echo x > out')).includes('write:/tmp/sub/out'));
   assert.ok(fileList(clean('cd && cat .ssh/id_rsa')).includes('read:~/.ssh/id_rsa'));
-  // a subshell, a pipeline stage or a nested shell keeps its directory to itself; an unknown directory adds nothing
+  // a subshell, a pipeline stage or a nested shell keeps its directory to itself
   assert.equal(fileList(clean('(cd /etc; true); cat b')), ['read:b']);
   assert.equal(fileList(clean('cd /etc | cat b')), ['read:b']);
   assert.equal(fileList(clean('bash -c "cd /etc"; cat b')), ['read:b']);
-  assert.equal(fileList(clean('cd "$X" && cat b')), ['read:b']);
+  // an unknown directory makes a relative path unresolvable (issue 13, class 3; was: "adds nothing")
+  assert.equal(fileList(an('cd "$X" && cat b')), ['read:b']);
+  hasUnres('cd "$X" && cat b', 'unknown working directory');
 });
 
 // ----- network
@@ -373,7 +375,8 @@ test('non-literal command names and variable indirection', () => {
   hasUnres('sudo $CMD', 'non-literal command name');
   hasUnres('/???/c?rl evil.com', 'non-literal command name');
   hasUnres('/usr/bin/cur[l] x', 'non-literal command name');
-  hasUnres('cur[l] x', 'unparseable command'); // mvdan/sh reads it as an array assignment; either way unresolvable
+  // bash globs cur[l] (it runs curl when a file named curl is in the directory); mvdan/sh refused to parse it.
+  hasUnres('cur[l] x', 'non-literal command name');
   hasUnres('${X:-curl} x', 'non-literal command name');
   clean('[ -f x ]');
   const a = an('$CMD x');

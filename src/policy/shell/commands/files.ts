@@ -1,0 +1,229 @@
+// Commands whose operands and options name files: what each reads, writes or runs. One entry per command (families
+// share a grammar: GREP, SED, ...). Also the commands with a grammar of their own: dd, tar, find.
+import { argText, keyOf, literalArg, type Arg, type Call, type Sink } from '../types.ts';
+import { scan, type FileSpec } from '../options.ts';
+
+export const READ: FileSpec = { ops: 'read' };
+export const WRITE: FileSpec = { ops: 'write' };
+export const GREP: FileSpec = {
+  v: 'efmABCdD', first: 'skip', noPattern: ['-e', '--regexp', '-f', '--file'], ops: 'read',
+  vl: ['--regexp', '--file', '--max-count', '--after-context', '--before-context', '--context', '--devices',
+    '--directories', '--label', '--exclude', '--include', '--exclude-dir', '--exclude-from', '--binary-files',
+    '--group-separator'],
+  r: ['-f', '--file', '--exclude-from'],
+};
+export const HEAD: FileSpec = { v: 'ncs', vl: ['--lines', '--bytes', '--sleep-interval', '--pid', '--max-unchanged-stats'], ops: 'read' };
+export const CP: FileSpec = {
+  v: 'tS', vl: ['--target-directory', '--suffix'], target: ['-t', '--target-directory'], ops: 'copy',
+};
+export const SED: FileSpec = {
+  v: 'efl', g: 'i', vl: ['--expression', '--file', '--line-length'], r: ['-f', '--file'], first: 'skip',
+  noPattern: ['-e', '--expression', '-f', '--file'], inplace: ['-i', '--in-place'], ops: 'read',
+};
+export const SUMS: FileSpec = { v: 'a', ops: 'read' };
+export const EDITOR: FileSpec = { v: 'cSuiTwW', vl: ['--cmd'], ops: 'rw' };
+
+export const FILE_CMDS: Record<string, FileSpec> = {
+  cat: READ, tac: { v: 's', ops: 'read' }, nl: { v: 'bdfhilnpsvwS', ops: 'read' }, rev: READ, bat: { v: 'lmHr', ops: 'read' },
+  batcat: { v: 'lmHr', ops: 'read' }, less: { v: 'bhjkoOpPtTxyz#', w: ['-o', '-O'], ops: 'read' },
+  more: READ, most: READ, pg: READ, view: READ,
+  xxd: { v: 'cglnoOs', ops: 'inout' }, strings: { v: 'nteTo', ops: 'read' }, od: { v: 'AjNtSw', ops: 'read' },
+  hexdump: { v: 'efns', r: ['-f'], ops: 'read' }, hd: { v: 'efns', r: ['-f'], ops: 'read' },
+  file: { v: 'emfFP', r: ['-f', '-m'], ops: 'read' }, wc: { ops: 'read', r: ['--files0-from'] },
+  stat: { v: 'c', vl: ['--format', '--printf'], ops: 'read' },
+  base64: { v: 'w', ops: 'read' }, base32: { v: 'w', ops: 'read' }, basenc: { v: 'w', ops: 'read' },
+  head: HEAD, tail: HEAD,
+  sort: {
+    v: 'kotSTy', vl: ['--key', '--output', '--field-separator', '--buffer-size', '--temporary-directory',
+      '--batch-size', '--parallel', '--files0-from', '--random-source', '--compress-program'],
+    r: ['--files0-from', '--random-source'], w: ['-o', '--output'], x: ['--compress-program'], ops: 'read',
+  },
+  uniq: { v: 'fsw', vl: ['--skip-fields', '--skip-chars', '--check-chars'], ops: 'inout' },
+  cut: { v: 'bcdf', vl: ['--bytes', '--characters', '--delimiter', '--fields', '--output-delimiter'], ops: 'read' },
+  paste: { v: 'd', vl: ['--delimiters'], ops: 'read' }, join: { v: '12jeotav', ops: 'read' },
+  comm: { vl: ['--output-delimiter'], ops: 'read' }, fold: { v: 'w', ops: 'read' }, fmt: { v: 'wpgd', ops: 'read' },
+  column: { v: 'cosNlRWdEH', ops: 'read' }, expand: { v: 't', ops: 'read' }, unexpand: { v: 't', ops: 'read' },
+  iconv: { v: 'fto', w: ['-o', '--output'], vl: ['--from-code', '--to-code', '--output'], ops: 'read' },
+  shuf: { v: 'nio', w: ['-o', '--output'], ops: 'read' }, tr: { ops: 'none' }, pr: { v: 'hlwoNSs', ops: 'read' },
+  grep: GREP, egrep: GREP, fgrep: GREP, zgrep: GREP, zegrep: GREP, zfgrep: GREP,
+  rg: {
+    v: 'efgmABCtTjMrEd', first: 'skip', noPattern: ['-e', '--regexp', '-f', '--file', '--files', '--type-list'],
+    vl: ['--regexp', '--file', '--glob', '--iglob', '--max-count', '--after-context', '--before-context', '--context',
+      '--type', '--type-not', '--type-add', '--threads', '--max-columns', '--replace', '--encoding', '--max-depth',
+      '--max-filesize', '--pre', '--pre-glob', '--ignore-file', '--sort', '--sortr', '--engine', '--colors',
+      '--context-separator', '--path-separator', '--hostname-bin', '--dfa-size-limit', '--regex-size-limit'],
+    r: ['-f', '--file', '--ignore-file'], x: ['--pre', '--hostname-bin'], ops: 'read',
+  },
+  ag: { v: 'ABCGgm', first: 'skip', ops: 'read' }, ack: { v: 'ABCgm', first: 'skip', ops: 'read' },
+  sed: SED, gsed: SED,
+  jq: {
+    v: 'fL', vl: ['--from-file', '--indent'], vl2: ['--arg', '--argjson', '--slurpfile', '--rawfile'],
+    r: ['-f', '--from-file'], first: 'skip', noPattern: ['-f', '--from-file'], stop: ['--args', '--jsonargs'], ops: 'read',
+  },
+  gojq: { v: 'fL', vl: ['--from-file', '--indent'], vl2: ['--arg', '--argjson', '--slurpfile', '--rawfile'],
+    r: ['-f', '--from-file'], first: 'skip', noPattern: ['-f', '--from-file'], stop: ['--args', '--jsonargs'], ops: 'read' },
+  yq: { v: 'IopP', first: 'skip', ops: 'read' },
+  diff: {
+    v: 'CUWIxXLSFD', r: ['-X', '--exclude-from', '--to-file', '--from-file'], ops: 'read',
+    vl: ['--label', '--exclude', '--exclude-from', '--ignore-matching-lines', '--starting-file', '--to-file',
+      '--from-file', '--width', '--tabsize', '--horizon-lines', '--ifdef', '--line-format', '--unified', '--context'],
+  },
+  diff3: { v: 'L', ops: 'read' }, sdiff: { v: 'ow', w: ['-o', '--output'], ops: 'read' }, cmp: { v: 'inI', ops: 'read' },
+  md5sum: SUMS, sha1sum: SUMS, sha224sum: SUMS, sha256sum: SUMS, sha384sum: SUMS, sha512sum: SUMS, b2sum: SUMS,
+  cksum: SUMS, sum: SUMS, shasum: SUMS, md5: { v: 's', ops: 'read' },
+  zcat: READ, bzcat: READ, xzcat: READ, zstdcat: READ, lz4cat: READ, zless: READ, zmore: READ,
+  gzip: READ, gunzip: READ, bzip2: READ, bunzip2: READ, xz: READ, unxz: READ, zstd: READ, lz4: READ,
+  cp: CP, install: { v: 'tSgmo', vl: ['--target-directory', '--suffix', '--group', '--mode', '--owner'],
+    target: ['-t', '--target-directory'], ops: 'copy' },
+  mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' },
+  tee: { ops: 'write' }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
+  rm: WRITE, rmdir: WRITE, unlink: WRITE, mkfifo: { v: 'm', ops: 'write' }, mknod: { v: 'm', ops: 'write' },
+  mkdir: { v: 'm', vl: ['--mode'], ops: 'write' },
+  shred: { v: 'ns', vl: ['--iterations', '--size', '--random-source'], ops: 'write' },
+  truncate: { v: 'sr', r: ['-r', '--reference'], vl: ['--size', '--reference'], ops: 'write' },
+  chmod: { flagRe: /^-[Rvcf]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
+  chown: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
+  chgrp: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
+  zip: { v: 'bntPOsZ', w: ['-O', '--output-file'], x: ['-TT', '--unzip-command'], vl: ['-TT', '--unzip-command'],
+    first: 'write', ops: 'read' },
+  unzip: { v: 'dP', w: ['-d'], first: 'read', ops: 'none' },
+  gpg: {
+    v: 'oru', w: ['-o', '--output'], r: ['--passphrase-file', '--keyring'], ops: 'read',
+    vl: ['--output', '--recipient', '--local-user', '--homedir', '--passphrase', '--passphrase-file', '--keyring',
+      '--default-key', '--cipher-algo', '--digest-algo', '--compress-algo', '--trust-model', '--keyserver',
+      '--status-fd', '--logger-fd'],
+  },
+  vi: EDITOR, vim: EDITOR, nvim: EDITOR, ex: EDITOR, gvim: EDITOR, nano: { ops: 'rw' }, pico: { ops: 'rw' },
+  emacs: { ops: 'rw' }, ed: { ops: 'rw' }, micro: { ops: 'rw' },
+  patch: { v: 'pidoDFrBYzVg', r: ['-i', '--input'], w: ['-o', '--output'], first: 'write', ops: 'read' },
+  split: { v: 'lbCnad', first: 'read', ops: 'none' },
+};
+
+export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: Call): void {
+  const o = scan(args, spec);
+  for (const x of o.opts) {
+    if (spec.r?.includes(x.name)) s.file(x.value, 'read', name);
+    if (spec.w?.includes(x.name)) s.file(x.value, 'write', name);
+    if (spec.x?.includes(x.name)) s.shellString(x.value, c, `${name} ${x.name}`);
+    if (x.name === '--slurpfile' || x.name === '--rawfile') s.file(x.value2, 'read', name);
+  }
+  let ops = o.operands;
+  const patternGiven = spec.noPattern?.some((f) => o.flags.has(f) || o.opts.some((x) => x.name === f));
+  if (spec.first === 'skip' && !patternGiven) {
+    if (SED === spec && ops[0]?.literal) sedProgram(s, ops[0].value, c);
+    ops = ops.slice(1);
+  }
+  if (SED === spec) for (const x of o.opts) if ((x.name === '-e' || x.name === '--expression') && x.value?.literal) sedProgram(s, x.value.value, c);
+  if (keyOf(name) === 'yq' && ops[0]?.literal && ['e', 'eval', 'ea', 'eval-all'].includes(ops[0].value)) ops = ops.slice(2);
+  if (spec.first === 'write' && ops.length) { s.file(ops[0], 'write', name); ops = ops.slice(1); }
+  if (spec.first === 'read' && ops.length) { s.file(ops[0], 'read', name); ops = ops.slice(1); }
+  const target = spec.target && o.opts.find((x) => spec.target?.includes(x.name));
+  const inplace = spec.inplace?.some((f) => o.flags.has(f) || o.opts.some((x) => x.name === f));
+  switch (spec.ops) {
+    case 'read':
+      for (const f of ops) { s.file(f, 'read', name); if (inplace) s.file(f, 'write', name); }
+      break;
+    case 'write':
+      for (const f of ops) s.file(f, 'write', name);
+      break;
+    case 'rw':
+      for (const f of ops) { s.file(f, 'read', name); s.file(f, 'write', name); }
+      break;
+    case 'inout':
+      s.file(ops[0], 'read', name);
+      s.file(ops[1], 'write', name);
+      break;
+    case 'copy':
+    case 'move':
+    case 'link': {
+      const sources = target ? ops : ops.length > 1 ? ops.slice(0, -1) : ops;
+      const dest = target ? target.value : ops.length > 1 ? ops[ops.length - 1] : undefined;
+      for (const f of sources) { s.file(f, 'read', name); if (spec.ops === 'move') s.file(f, 'write', name); }
+      s.file(dest, 'write', name);
+      break;
+    }
+    case 'none':
+  }
+}
+
+export function sedProgram(s: Sink, program: string, c: Call): void {
+  // GNU sed runs shell commands with the `e` command and the `e` flag of `s`.
+  const sFlagE = /(^|[;\n{}]\s*)s(.)(?:\\.|(?!\2).)*\2(?:\\.|(?!\2).)*\2[gpiImM0-9w]*e/;
+  const eCmd = /(^|[;\n{}])\s*(\d+|\$|\/(?:\\.|[^/])*\/)?(,\s*(\d+|\$|\/(?:\\.|[^/])*\/))?\s*!?\s*e(\s|;|$)/;
+  if (sFlagE.test(program) || eCmd.test(program)) s.unres('sed runs commands', c.src);
+}
+
+export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
+  // Old-style `tar czf out.tgz dir`: the first word is a cluster of options without a dash.
+  const list0 = args[0]?.literal && /^[A-Za-z]+$/.test(args[0].value) ? [literalArg(`-${args[0].value}`), ...args.slice(1)] : args;
+  const o = scan(list0, {
+    v: 'fCTXbHKLNgVIF', ops: 'none',
+    vl: ['--file', '--directory', '--files-from', '--exclude-from', '--blocking-factor', '--format', '--starting-file',
+      '--tape-length', '--newer', '--listed-incremental', '--label', '--use-compress-program', '--info-script',
+      '--new-volume-script', '--to-command', '--rsh-command', '--exclude', '--transform', '--owner', '--group', '--mode'],
+  });
+  const create = ['-c', '--create', '-r', '--append', '-u', '--update', '-A', '--catenate'].some((f) => o.flags.has(f));
+  for (const x of o.opts) {
+    if (x.name === '-f' || x.name === '--file') s.file(x.value, create ? 'write' : 'read', name);
+    if (['-T', '--files-from', '-X', '--exclude-from'].includes(x.name)) s.file(x.value, 'read', name);
+    if (['-I', '--use-compress-program', '-F', '--info-script', '--new-volume-script', '--to-command', '--rsh-command']
+      .includes(x.name)) s.shellString(x.value, c, `${name} ${x.name}`);
+    if (x.name === '--checkpoint-action' && x.value?.literal && /^(exec|sleep)=/.test(x.value.value)) {
+      if (x.value.value.startsWith('exec=')) s.shellString(literalArg(x.value.value.slice(5)), c, 'tar --checkpoint-action');
+    }
+  }
+  if (create) for (const f of o.operands) s.file(f, 'read', name);
+}
+
+
+export function find(s: Sink, name: string, args: Arg[], c: Call): void {
+  let k = 0;
+  // Leading -H -L -P -D debugopts -Olevel.
+  while (k < args.length && args[k].literal && /^-([HLP]|O\d*|D)$/.test(args[k].value)) k += args[k].value === '-D' ? 2 : 1;
+  const rootStart = k;
+  while (k < args.length && !(args[k].literal && /^[-(!)]/.test(args[k].value) && args[k].value !== '-')) k++;
+  const roots = args.slice(rootStart, k);
+  for (const r of roots) s.file(r, 'read', name);
+  // With an action that opens or deletes what it finds, the -name/-path tests say which files are touched.
+  const acts = args.filter((a) => a.literal && /^-(exec|execdir|ok|okdir|delete)$/.test(a.value)).map((a) => a.value);
+  if (acts.length) {
+    for (let t = k; t < args.length - 1; t++) {
+      if (!(args[t].literal && /^-(i?name|i?path|i?wholename)$/.test(args[t].value))) continue;
+      if (acts.some((x) => x !== '-delete')) s.file(args[t + 1], 'read', name);
+      if (acts.includes('-delete')) s.file(args[t + 1], 'write', name);
+    }
+  }
+  for (; k < args.length; k++) {
+    const a = args[k];
+    if (!a.literal) continue;
+    const v = a.value;
+    if (['-exec', '-execdir', '-ok', '-okdir'].includes(v)) {
+      let e = k + 1;
+      while (e < args.length && !(args[e].literal && (args[e].value === ';' || args[e].value === '+'))) e++;
+      const inner = args.slice(k + 1, e);
+      if (inner.length) s.run(inner, { ...c, env: { ...c.env, xargs: false } }, 'find -exec');
+      k = e;
+    } else if (v === '-delete') {
+      for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name);
+    } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(v)) {
+      s.file(args[k + 1], 'write', name);
+      k++;
+    } else if (v === '-files0-from') {
+      s.file(args[k + 1], 'read', name);
+      k++;
+    }
+  }
+}
+
+// ----- the effective command
+
+
+/** dd if=FILE of=FILE */
+export function dd(s: Sink, name: string, args: Arg[]): void {
+  for (const a of args) {
+    const m = /^(if|of)=(.*)$/s.exec(a.value);
+    if (!m) continue;
+    const arg = a.literal ? literalArg(m[2]) : { ...a, src: a.src.replace(/^(if|of)=/, '') };
+    s.file(arg, m[1] === 'if' ? 'read' : 'write', name);
+  }
+}

@@ -1,0 +1,220 @@
+// Shells and language interpreters: where their program comes from (an inline string, a file, stdin, a module),
+// so that inline code is refused under deny rules and scripts are read files.
+import { literalArg, type Arg, type Call, type Sink, STDIN_PATHS } from '../types.ts';
+import { scan } from '../options.ts';
+import { stripAwkLiterals } from '../text.ts';
+import { EDITOR, fileArgs } from './files.ts';
+
+export const SHELL_RE = /^(bash|sh|zsh|dash|ksh|ksh93|mksh|pdksh|oksh|ash|fish|csh|tcsh|yash|posh|rbash|rzsh)([0-9.]*)$/;
+
+export type InterpFamily = 'python' | 'node' | 'bun' | 'deno' | 'ruby' | 'perl' | 'php' | 'lua' | 'r' | 'julia'
+  | 'osascript' | 'pwsh' | 'tcl' | 'expect' | 'groovy' | 'awk' | 'vim';
+
+export function interpFamily(key: string): InterpFamily | null {
+  if (/^(python|pypy)[0-9.]*[mwtd]?$/.test(key)) return 'python';
+  if (/^(node|nodejs)[0-9.]*$/.test(key)) return 'node';
+  if (key === 'bun') return 'bun';
+  if (key === 'deno') return 'deno';
+  if (/^(ruby|jruby|truffleruby)[0-9.]*$/.test(key)) return 'ruby';
+  if (/^perl[0-9.]*$/.test(key)) return 'perl';
+  if (/^php[0-9.]*(-cli)?$/.test(key)) return 'php';
+  if (/^(lua|luajit)[0-9.]*$/.test(key)) return 'lua';
+  if (key === 'rscript' || key === 'r') return 'r';
+  if (/^julia[0-9.]*$/.test(key)) return 'julia';
+  if (key === 'osascript') return 'osascript';
+  if (key === 'pwsh' || key === 'powershell') return 'pwsh';
+  if (/^(tclsh|wish)[0-9.]*$/.test(key)) return 'tcl';
+  if (key === 'expect') return 'expect';
+  if (key === 'groovy') return 'groovy';
+  if (/^(awk|gawk|mawk|nawk|busybox-awk)$/.test(key)) return 'awk';
+  if (/^(vim|vi|nvim|ex|view|gvim)$/.test(key)) return 'vim';
+  return null;
+}
+
+interface InterpSpec {
+  inline: string;          // short flags whose value is program text
+  inlineLong?: string[];
+  v?: string;              // short options taking a value (next word or the rest of the cluster)
+  glued?: string;          // short options taking an optional value from the rest of the cluster
+  digits?: string;         // short options taking optional glued digits (perl -l0 -ne)
+  vl?: string[];           // long options taking the next word
+  module?: string;         // short flags that run a module instead of a script (python -m)
+}
+
+export const INTERP: Record<Exclude<InterpFamily, 'deno' | 'pwsh' | 'awk' | 'vim'>, InterpSpec> = {
+  python: { inline: 'c', v: 'WXQ', module: 'm', vl: ['--check-hash-based-pycs'] },
+  node: {
+    inline: 'ep', inlineLong: ['--eval', '--print'], v: 'rC',
+    vl: ['--require', '--import', '--loader', '--experimental-loader', '--input-type', '--conditions', '--title',
+      '--env-file', '--inspect-port', '--disable-warning', '--watch-path', '--test-reporter', '--test-name-pattern'],
+  },
+  bun: { inline: 'ep', inlineLong: ['--eval', '--print'], v: 'rc', vl: ['--preload', '--config', '--cwd', '--env-file'] },
+  ruby: { inline: 'e', v: 'CEFIr', glued: 'ixK', digits: '0TW' },
+  perl: { inline: 'eE', v: 'IMm', glued: 'ixdDCFV', digits: 'l0' },
+  php: { inline: 'rBRE', v: 'cdtz', vl: ['--php-ini', '--define'] },
+  lua: { inline: 'e', v: 'l' },
+  r: { inline: 'e', vl: ['--default-packages'] },
+  julia: { inline: 'eE', inlineLong: ['--eval', '--print'], v: 'CJLOtp', vl: ['--project', '--threads', '--sysimage'] },
+  osascript: { inline: 'e', v: 'ls' },
+  tcl: { inline: '' },
+  expect: { inline: 'c', v: 'f' },
+  groovy: { inline: 'e', v: 'cD', vl: ['--classpath'] },
+};
+
+export function shell(s: Sink, name: string, args: Arg[], c: Call): void {
+  let j = 0;
+  let hasC = false;
+  let stdinFlag = false;
+  for (; j < args.length; j++) {
+    const a = args[j];
+    if (!a.literal) break;
+    const v = a.value;
+    if (v === '--' || v === '-') { j++; break; }
+    if (v.startsWith('--')) {
+      if (v === '--rcfile' || v === '--init-file') { s.file(args[j + 1], 'read', name); j++; }
+      continue;
+    }
+    if ((v[0] === '-' || v[0] === '+') && v.length > 1) {
+      for (const ch of v.slice(1)) {
+        if (ch === 'c') hasC = true;
+        else if (ch === 's') stdinFlag = true;
+        else if (ch === 'o' || ch === 'O') j++;
+      }
+      continue;
+    }
+    break;
+  }
+  const operand = args[j];
+  if (hasC) {
+    if (!operand) return; // the script comes from xargs input (flagged there) or is missing
+    s.shellString(operand, c, `${name} -c`);
+    return;
+  }
+  if (operand && !stdinFlag && !(operand.literal && STDIN_PATHS.has(operand.value))) {
+    s.file(operand, 'read', name);
+    if (operand.literal) s.executes(operand.value, c.src);
+    return;
+  }
+  s.shellStdin(c);
+}
+
+
+export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[], c: Call): void {
+  if (fam === 'awk') { awk(s, name, args, c); return; }
+  if (fam === 'vim') {
+    const cmds = args.filter((a, i) => a.literal && (a.value.startsWith('+')
+      || ['-c', '--cmd'].includes(args[i - 1]?.value ?? '')));
+    if (cmds.some((a) => /!|system|call|py|lua|perl|ruby|term/.test(a.value))) s.unres('interpreter inline code', c.src);
+    fileArgs(s, name, EDITOR, args, c);
+    return;
+  }
+  if (fam === 'pwsh') {
+    if (args.some((a) => a.literal && /^-(c|command|e|ec|enc|encodedcommand)$/i.test(a.value))) {
+      s.unres('interpreter inline code', c.src);
+    } else if (!args.some((a) => a.literal && /^-(f|file)$/i.test(a.value))) {
+      s.codeFromStdin(c, 'interpreter');
+    }
+    return;
+  }
+  if (fam === 'deno') {
+    const sub = args.findIndex((a) => !a.literal || !a.value.startsWith('-'));
+    const w = args[sub];
+    if (w?.literal && w.value === 'eval') s.unres('interpreter inline code', c.src);
+    else if (w?.literal && w.value === 'run') {
+      const script = args.slice(sub + 1).find((a) => !a.literal || !a.value.startsWith('-'));
+      if (!script || (script.literal && STDIN_PATHS.has(script.value))) {
+        s.codeFromStdin(c, 'interpreter');
+      } else if (script.literal && /^https?:\/\//i.test(script.value)) s.net(script.value, name);
+      else s.file(script, 'read', name);
+    } else if (w?.literal && w.value === 'repl') {
+      s.codeFromStdin(c, 'interpreter');
+    }
+    return;
+  }
+  const spec = INTERP[fam];
+  let inline = false;
+  let module = false;
+  let j = 0;
+  outer: for (; j < args.length; j++) {
+    const a = args[j];
+    if (!a.literal) break;
+    const v = a.value;
+    if (v === '--') { j++; break; }
+    if (v === '-' || !v.startsWith('-') || v.length < 2) break;
+    if (v.startsWith('--')) {
+      const nm = v.split('=')[0];
+      if (spec.inlineLong?.includes(nm)) { inline = true; break; }
+      if (!v.includes('=') && spec.vl?.includes(nm)) j++;
+      continue;
+    }
+    for (let k = 1; k < v.length; k++) {
+      const ch = v[k];
+      if (spec.inline.includes(ch)) { inline = true; break outer; }
+      if (spec.module?.includes(ch)) { module = true; break outer; }
+      if (spec.v?.includes(ch)) { if (k === v.length - 1) j++; break; }
+      if (spec.glued?.includes(ch)) break;
+      if (spec.digits?.includes(ch)) while (k + 1 < v.length && /[0-9]/.test(v[k + 1])) k++;
+    }
+  }
+  if (inline) { s.unres('interpreter inline code', c.src); return; }
+  if (module) return;
+  let script = args[j];
+  if (fam === 'bun' && script?.literal && script.value === 'run') script = args[j + 1];
+  else if (fam === 'bun' && script?.literal && /^[a-z]+$/.test(script.value) && !script.value.includes('.')) return;
+  if (fam === 'php') {
+    const f = args.findIndex((a) => a.literal && a.value === '-f');
+    if (f >= 0) script = args[f + 1];
+  }
+  const fromStdin = !script || (script.literal && STDIN_PATHS.has(script.value));
+  if (fromStdin) {
+    s.codeFromStdin(c, 'interpreter');
+    if (c.env.xargs) s.unres('pipe to interpreter', c.env.pipeSrc || c.src);
+    return;
+  }
+  s.file(script, 'read', name);
+  if (script.literal) s.executes(script.value, c.src);
+}
+
+export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
+  const o = scan(args, {
+    v: 'Ffvei', vl: ['--field-separator', '--assign', '--file', '--source', '--include', '--load', '--exec'],
+    ops: 'none',
+  });
+  const programs: Arg[] = [];
+  let fileProgram = false;
+  for (const x of o.opts) {
+    if (['-e', '--source'].includes(x.name) && x.value) programs.push(x.value);
+    if (['-f', '--file', '-E', '--exec', '-i', '--include'].includes(x.name)) { s.file(x.value, 'read', name); fileProgram = true; }
+  }
+  let operands = o.operands;
+  if (!programs.length && !fileProgram && operands.length) { programs.push(operands[0]); operands = operands.slice(1); }
+  for (const p of programs) {
+    if (!p.literal) { s.unres('awk runs commands', c.src); continue; }
+    // system(), and pipes into or out of commands (`"cmd" | getline`, `print | "cmd"`) run programs.
+    if (/\bsystem\s*\(|\bpopen\b|\|&|(^|[^|])\|(?!\|)/.test(stripAwkLiterals(p.value))) {
+      s.unres('awk runs commands', c.src);
+    }
+    awkFiles(s, name, p.value, c);
+  }
+  for (const f of operands) if (!(f.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(f.value))) s.file(f, 'read', name);
+}
+
+// ----- files
+
+
+/**
+ * Files an awk program opens itself: `getline [var] < "file"` reads, `print[f] ... > "file"` / `>> "file"` writes.
+ * A target that is not a string literal (a variable, ARGV[1]) is a file the analysis cannot name.
+ */
+function awkFiles(s: Sink, name: string, program: string, c: Call): void {
+  const stripped = stripAwkLiterals(program);
+  for (const m of program.matchAll(/\bgetline\b[^;<|}]*<\s*("((?:\\.|[^"\\])*)"|[^;})\s]+)/g)) {
+    if (m[2] !== undefined) s.file(literalArg(m[2]), 'read', name);
+    else s.unres('dynamic file argument', `${name} getline < ${m[1]}`);
+  }
+  if (!/\bprintf?\b[^;|}]*>/.test(stripped)) return;
+  for (const m of program.matchAll(/\bprintf?\b(?:[^;>|}"]|"(?:\\.|[^"\\])*")*>>?\s*("((?:\\.|[^"\\])*)"|[^;})\s]+)/g)) {
+    if (m[2] !== undefined) s.file(literalArg(m[2]), 'write', name);
+    else s.unres('dynamic file argument', `${name} print > ${m[1]}`);
+  }
+}

@@ -1,0 +1,94 @@
+// Tools that run programs of their own language or schedule commands: make (--eval), cmake (-E env, -P), sqlite3
+// (SQL functions and dot-commands that open files or run commands), ed (commands from stdin), at/batch and crontab
+// (commands that run later, outside this session). One handler each.
+import { literalArg, type Call, type Sink } from '../types.ts';
+import { scan } from '../options.ts';
+import { FILE_CMDS, fileArgs } from './files.ts';
+import type { Handler } from './builtins.ts';
+
+const make: Handler = (s, name, _key, args, c) => {
+  const o = scan(args, { v: 'fCIjloWE', vl: ['--file', '--makefile', '--directory', '--include-dir', '--jobs',
+    '--load-average', '--old-file', '--what-if', '--new-file', '--assume-new', '--assume-old', '--eval'], ops: 'none' });
+  for (const x of o.opts) {
+    if (['-f', '--file', '--makefile'].includes(x.name)) s.file(x.value, 'read', name);
+    if (x.name === '-E' || x.name === '--eval') s.unres('interpreter inline code', c.src);
+  }
+};
+
+const cmake: Handler = (s, name, _key, args, c) => {
+  const at = args.findIndex((a) => a.literal && a.value === '-P');
+  if (at >= 0) s.file(args[at + 1], 'read', name);
+  if (args[0]?.literal && args[0].value === '-E' && args[1]?.literal && args[1].value === 'env') {
+    // cmake -E env [--unset=NAME] [NAME=VALUE]... COMMAND [ARG]...
+    let j = 2;
+    while (args[j]?.literal && (/^--unset=/.test(args[j].value) || args[j].value === '--modify' || /^[^=-][^=]*=/.test(args[j].value))) j++;
+    if (args[j]?.literal && args[j].value === '--') j++;
+    if (args[j]) s.run(args.slice(j), c, 'cmake -E env');
+  }
+};
+
+/** Dot-commands and SQL functions of sqlite3 that reach files or run commands. */
+function sqliteProgram(s: Sink, name: string, text: string, c: Call): void {
+  if (/^\s*\.(shell|system|load)\b|^\s*\.(once|output|excel)\s+(-[a-z]+\s+)*\|/im.test(text) || /\b(load_extension|edit)\s*\(/i.test(text)) {
+    s.unres('interpreter inline code', c.src);
+  }
+  for (const m of text.matchAll(/\breadfile\s*\(\s*'((?:''|[^'])*)'/gi)) s.file(literalArg(m[1].replace(/''/g, "'")), 'read', name);
+  for (const m of text.matchAll(/\bwritefile\s*\(\s*'((?:''|[^'])*)'/gi)) s.file(literalArg(m[1].replace(/''/g, "'")), 'write', name);
+  for (const m of text.matchAll(/^\s*\.(read|import)\s+(?:-[a-z]+\s+)*("[^"]*"|'[^']*'|\S+)/gim)) s.file(literalArg(m[2].replace(/^["']|["']$/g, '')), 'read', name);
+  for (const m of text.matchAll(/^\s*\.(output|once|save|backup|dump)\s+(?:-[a-z]+\s+)*("[^"]*"|'[^']*'|[^\s|]\S*)/gim)) {
+    s.file(literalArg(m[2].replace(/^["']|["']$/g, '')), 'write', name);
+  }
+  if (/\breadfile\s*\(\s*[^'\s]|\bwritefile\s*\(\s*[^'\s]/i.test(text)) s.unres('dynamic file argument', c.src);
+}
+
+const sqlite3: Handler = (s, name, _key, args, c) => {
+  const o = scan(args, { vl: ['-cmd', '-init', '-separator', '-nullvalue', '-newline', '-vfs', '-maxsize', '-mmap',
+    '-pagecache', '-lookaside', '-heap', '-escape'], ops: 'none' });
+  for (const x of o.opts) {
+    if (x.name === '-init') s.file(x.value, 'read', name);
+    if (x.name === '-cmd' && x.value) {
+      if (x.value.literal) sqliteProgram(s, name, x.value.value, c); else s.unres('interpreter inline code', c.src);
+    }
+  }
+  const [db, ...sql] = o.operands;
+  if (db) { s.file(db, 'read', name); s.file(db, 'write', name); }
+  for (const a of sql) {
+    if (a.literal) sqliteProgram(s, name, a.value, c); else s.unres('interpreter inline code', c.src);
+  }
+  if (!sql.length) {
+    if (c.stdin.kind === 'heredoc' && c.stdin.body !== null) sqliteProgram(s, name, c.stdin.body, c);
+    else s.codeFromStdin(c, 'interpreter');
+  }
+};
+
+/** ed and ex read editing commands from stdin, and `!cmd` in them runs a command. */
+const ed: Handler = (s, name, _key, args, c) => {
+  fileArgs(s, name, FILE_CMDS.ed, args, c);
+  if (c.stdin.kind === 'heredoc' && c.stdin.body !== null) {
+    if (/^\s*([0-9,.$]*\s*[rwe]\s*)?!/m.test(c.stdin.body)) s.unres('interpreter inline code', c.src);
+  } else s.codeFromStdin(c, 'interpreter');
+};
+
+/**
+ * at, batch and crontab: commands that run later, outside this session and its checks. What a here-document or a
+ * literal script would run is still derived (so rules name it), and the call is marked.
+ */
+const at: Handler = (s, name, _key, args, c) => {
+  const o = scan(args, { v: 'fqtM', ops: 'none' });
+  if (o.flags.has('-l') || o.flags.has('-c') || o.flags.has('-d') || o.flags.has('-r')) return; // list, show, remove
+  const file = o.opts.find((x) => x.name === '-f')?.value;
+  if (file) s.file(file, 'read', name);
+  else s.shellStdin(c);
+  s.unres('scheduled command', c.src);
+};
+
+const crontab: Handler = (s, name, _key, args, c) => {
+  const o = scan(args, { v: 'uC', ops: 'none' });
+  if (o.flags.has('-l') || o.flags.has('-r') || o.flags.has('-T')) return;
+  for (const f of o.operands) s.file(f, 'read', name);
+  if (!o.operands.length || o.operands.some((a) => a.literal && a.value === '-')) s.shellStdin(c);
+  s.unres('scheduled command', c.src);
+};
+
+export const PROGRAMS: Record<string, Handler> = { make, gmake: make, cmake, sqlite3, ed, at, batch: at, crontab };
+

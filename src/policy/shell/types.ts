@@ -1,0 +1,128 @@
+// Types and small helpers shared by the shell analysis: the public result (ShellAnalysis), a word after static
+// expansion (Arg), the walk's environment, and the Sink through which command tables report what a command does.
+
+export interface SimpleCommand {
+  name: string;
+  path: string;
+  args: string[];
+  dynamicArgs: number[];
+  text: string;
+  via: string;
+}
+export interface FileAccess { path: string; mode: 'read' | 'write'; command: string }
+export interface NetworkTarget { target: string; command: string }
+export interface Unresolvable { construct: string; detail: string }
+export interface ShellAnalysis {
+  commands: SimpleCommand[];
+  files: FileAccess[];
+  network: NetworkTarget[];
+  unresolvable: Unresolvable[];
+}
+
+/** A word after expansion as far as it can be done statically. */
+export interface Arg {
+  value: string;      // after quote removal; the source text when not literal
+  src: string;        // as written
+  literal: boolean;   // no parameter, command, arithmetic or process substitution
+  splitSafe: boolean; // every expansion sits inside double quotes (no word splitting or globbing of its result)
+  tail: string;       // literal text after the last expansion
+  head?: string;      // literal text before the first expansion (set by the walk)
+  procSubst: boolean; // the word is only a <( ) / >( )
+  indirect: boolean;  // contains ${!name}
+  glob: boolean;      // unquoted pattern characters: the shell replaces the word with matching file names
+}
+
+export interface Env {
+  via: string;
+  piped: boolean;      // stdin comes from a pipe or a >( ) substitution
+  inPipeline: boolean; // a stage of a multi-stage pipeline
+  pipeSrc: string;     // the enclosing pipeline, for details
+  xargs: boolean;      // the command line is completed from xargs' input
+  depth: number;       // structural recursion depth
+  vars?: ReadonlyMap<string, string>; // loop variables bound to one literal item
+}
+
+/** The source a node's positions index, and how deep in nested shell strings it is. */
+export interface Script { b: string; level: number; assigns?: Map<string, boolean> }
+
+export interface StdinInfo { kind: 'tty' | 'pipe' | 'file' | 'heredoc'; body: string | null }
+
+export interface Call {
+  env: Env;
+  sc: Script;
+  src: string;     // source of the statement, for details
+  stdin: StdinInfo;
+}
+
+/**
+ * What the walk offers the command tables: every table reports through these, so a table entry is data plus, at
+ * most, a small function of its arguments.
+ */
+export interface Sink {
+  unres(construct: string, detail: string): void;
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void;
+  net(target: string, command: string): void;
+  emit(name: string, path: string, args: Arg[], via: string): void;
+  /** Analyses `text` as a nested shell script (bash -c, eval, ...). */
+  script(text: string, env: Env, level: number, via: string): void;
+  /** A shell -c string: analysed when literal, else unresolvable. */
+  shellString(a: Arg | undefined, c: Call, via: string): void;
+  /** Words a tool joins with spaces and runs with sh -c. */
+  joinedScript(words: Arg[], c: Call, via: string): void;
+  /** A shell reading its script from stdin. */
+  shellStdin(c: Call): void;
+  codeFromStdin(c: Call, what: 'shell' | 'interpreter'): void;
+  /** A file about to be executed: flagged when this line wrote it. */
+  executes(path: string, src: string): void;
+  /** Runs argv as a command (wrappers, find -exec, docker --entrypoint). */
+  run(argv: Arg[], c: Call, via: string): void;
+  chdir(args: Arg[]): void;
+  forgetCwd(): void;
+  envVar(name: string, v: Arg, env: Env, level: number, detail: string): void;
+}
+
+export const MAX_LEVEL = 8;            // nested bash -c / eval / ... strings
+export const MAX_DEPTH = 400;          // structural recursion (groups in groups, substitutions in substitutions)
+export const MIN_PARSE_BUDGET = 1 << 20; // characters parsed for one analysis, nested strings included (at least 4x the input)
+export const MAX_BRACE_WORDS = 256;
+export const MAX_LOOP_ITEMS = 16;
+export const MAX_LOOP_BYTES = 1 << 16;
+export const MIN_LOOP_BUDGET = 1 << 16; // characters of loop bodies walked again per bound item
+export const MAX_DETAIL = 200;
+
+export const literalArg = (value: string): Arg =>
+  ({ value, src: value, literal: true, splitSafe: true, tail: value, procSubst: false, indirect: false, glob: false });
+
+export const argText = (a: Arg): string => (a.literal ? a.value : a.src);
+
+export function basename(p: string): string {
+  const trimmed = p.length > 1 ? p.replace(/\/+$/, '') : p;
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** Lookup key for command tables: case-insensitive (macOS file systems are) and without a Windows suffix. */
+export function keyOf(name: string): string {
+  return name.toLowerCase().replace(/\.exe$/, '');
+}
+
+export function snippet(text: string): string {
+  const s = text.slice(0, MAX_DETAIL * 4).replace(/\s+/g, ' ').trim();
+  return s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL - 1)}…` : s;
+}
+
+/** Commands whose "writes" change metadata or remove files, not content that could later be executed. */
+export const METADATA_WRITERS = new Set(['chmod', 'chown', 'chgrp', 'touch', 'mkdir', 'rm', 'rmdir', 'unlink', 'shred',
+  'truncate', 'mkfifo', 'mknod', 'find']);
+
+export function normPath(p: string): string {
+  return p.replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '').replace(/(\/\.)+$/, '').replace(/\/$/, '') || p;
+}
+
+const IGNORED_PATHS = new Set(['-', '/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '/dev/zero',
+  '/dev/random', '/dev/urandom', '/dev/full']);
+export const STDIN_PATHS = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+export const isIgnoredPath = (p: string): boolean => IGNORED_PATHS.has(p) || /^\/(dev|proc\/self)\/fd\/\d+$/.test(p);
+
+export function isAssignment(a: Arg): boolean {
+  return a.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a.value);
+}

@@ -1,0 +1,44 @@
+// Effects of the shell analysis through the spawned server's bash tool: a denied file's canary does not come out,
+// whichever command names it (a reader no table knows, a directory of the denied tree), while the same commands on
+// an ordinary file do run (so the test can fail).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RpcServer, tempDir, text } from '../helpers/rpc.ts';
+
+const CANARY = `canary-${process.pid}-${Date.now()}`;
+
+async function server(): Promise<{ s: RpcServer; root: string }> {
+  const root = tempDir('aflock-bash-analysis-');
+  writeFileSync(join(root, '.aflock'), JSON.stringify({ tools: { allow: ['Bash'] }, files: { deny: ['.env', 'secrets/**'] } }));
+  writeFileSync(join(root, '.env'), `SECRET=${CANARY}\n`);
+  mkdirSync(join(root, 'secrets'));
+  writeFileSync(join(root, 'secrets', 'key.pem'), `KEY=${CANARY}\n`);
+  writeFileSync(join(root, 'notes.txt'), 'SECRET=ordinary\n');
+  const s = new RpcServer([], { cwd: root, env: { ...process.env, AFLOCK_HOME: tempDir('aflock-home-') } });
+  await s.initialize({});
+  return { s, root };
+}
+
+test('readers no table knows, and directories of a denied tree, do not print the denied canary', async () => {
+  const { s } = await server();
+  try {
+    for (const command of ['look SECRET .env', 'ptx .env', 'grep -r . secrets', 'sed -n p secrets/key.pem', 'tail -n1 .env']) {
+      const r = await s.call('bash', { command });
+      assert.ok(r.isError, `${command} was run: ${text(r)}`);
+      assert.match(text(r), /^Policy denied:/, command);
+      assert.not.match(text(r), new RegExp(CANARY), `${command} leaked the canary`);
+    }
+    // The same readers on an ordinary file run and print it.
+    for (const command of ['look SECRET notes.txt', 'grep -r SECRET notes.txt']) {
+      const r = await s.call('bash', { command });
+      assert.not.ok(r.isError, `${command}: ${text(r)}`);
+      assert.match(text(r), /SECRET=ordinary/, command);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+test.run();
