@@ -111,7 +111,7 @@ async function serve(argv: string[]): Promise<number> {
   for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --http only`);
   }
-  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken });
+  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken, sandboxInBuild: /aflock-mcp sandbox\b/.test(USAGE) });
 }
 
 function checkPolicy(argv: string[]): number {

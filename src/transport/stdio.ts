@@ -7,11 +7,12 @@ import { createContext, drained, killChildren } from '../startup.ts';
 import { issueSessionToken } from '../tools/token.ts';
 import { identityGate } from '../tools/guard.ts';
 import { log } from '../log.ts';
+import { hookOptions } from '../hooks/options.ts';
 
 /** How long shutdown waits for calls in flight before it kills their commands. */
 const DRAIN_MS = 2000;
 
-export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean }): Promise<number> {
+export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean; sandboxInBuild?: boolean }): Promise<number> {
   const ctx = await createContext({ ...opts, transport: 'stdio' });
   let experimental: Record<string, object> | undefined;
   const refused = identityGate(ctx);
@@ -21,7 +22,7 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
     const { token } = await issueSessionToken(ctx);
     experimental = { aflock: { token, sessionId: ctx.session.id } };
   }
-  const server = buildServer(ctx, { experimental });
+  const server = buildServer(ctx, { experimental, hooks: hookOptions(opts.policy, opts.sandboxInBuild === true) });
   const transport = new StdioServerTransport();
   await server.connect(transport);
   const p = opts.policy;
