@@ -13,7 +13,7 @@ import { limitsSchema } from './policy/schema.ts';
 import { errorResult } from './tools/result.ts';
 import { callScope, type RequestRef } from './approval.ts';
 import { registerHookTool } from './tools/hook.ts';
-import type { HookOptions } from './hooks/answer.ts';
+import type { HookResponder } from './hooks/answer.ts';
 
 /**
  * The part of the SDK's per-request extra we read: the HTTP transport puts the caller in authInfo.extra; the request
@@ -47,7 +47,7 @@ function tracked<A>(ctx: ServerContext, name: string, fn: (args: A, extra?: Requ
   };
 }
 
-export function buildServer(ctx: ServerContext, opts: { experimental?: Record<string, object>; hooks?: HookOptions } = {}): McpServer {
+export function buildServer(ctx: ServerContext, opts: { experimental?: Record<string, object>; hooks?: HookResponder } = {}): McpServer {
   const server = new McpServer(
     { name: 'aflock', title: 'aflock policy server', version: VERSION },
     {
@@ -164,6 +164,6 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
     tracked(ctx, 'sign_attestation', (args, extra) => signAttestationTool(ctx, args, callScope(server, extra))),
   );
   // Claude Code's hooks about its own tools (stdio only, hidden from tools/list): src/tools/hook.ts.
-  if (opts.hooks) registerHookTool(server, ctx, opts.hooks, (fn) => tracked(ctx, 'hook', fn));
+  if (opts.hooks) registerHookTool(server, opts.hooks, (fn) => tracked(ctx, 'hook', fn));
   return server;
 }

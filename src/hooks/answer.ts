@@ -27,6 +27,8 @@ export interface HookOptions {
   readonly serverName: string;
   /** Where native Bash is sent: the sandbox command, or why it is not wrapped. */
   readonly sandbox: { readonly wrap: true; readonly target: SandboxTarget } | { readonly wrap: false; readonly why: string };
+  /** Said in every reason and record: how this answer was made when no live server made it (command hook alone). */
+  readonly standalone?: string;
 }
 
 /** Whether the hook should decide this tool, and if not, why not (for tests and the docs). */
@@ -72,12 +74,15 @@ export class HookResponder {
       cwd,
       host: { toolUseId: call.toolUseId },
       confine: call.toolName === 'Grep' ? () => this.grepRefusal(call, cwd) : undefined,
-      note: call.toolName === 'Bash' ? (this.opts.sandbox.wrap ? 'native Bash runs in the kernel sandbox' : `native Bash is not sandboxed: ${this.opts.sandbox.why}`) : undefined,
+      note: [call.toolName === 'Bash' ? (this.opts.sandbox.wrap ? 'native Bash runs in the kernel sandbox' : `native Bash is not sandboxed: ${this.opts.sandbox.why}`) : '', this.opts.standalone ?? '']
+        .filter(Boolean)
+        .join('; ') || undefined,
     });
-    if (!outcome.ok) return preToolUseAnswer(outcome.verdict === 'ask' ? 'ask' : 'deny', `aflock: ${outcome.text}`);
+    const alone = this.opts.standalone ? ` (${this.opts.standalone})` : '';
+    if (!outcome.ok) return preToolUseAnswer(outcome.verdict === 'ask' ? 'ask' : 'deny', `aflock: ${outcome.text}${alone}`);
     if (call.toolName === 'Bash' && typeof call.toolInput.command === 'string') {
       if (this.opts.sandbox.wrap) {
-        return preToolUseAnswer('allow', 'aflock: allowed by the policy; runs in the kernel sandbox', wrapBashInput(this.opts.sandbox.target, call.toolInput, cwd));
+        return preToolUseAnswer('allow', `aflock: allowed by the policy; runs in the kernel sandbox${alone}`, wrapBashInput(this.opts.sandbox.target, call.toolInput, cwd));
       }
     }
     return NO_OPINION; // allowed by the policy: Claude Code's own permission rules still apply
@@ -109,6 +114,7 @@ export class HookResponder {
             outcome: call.event === 'PostToolUse' ? 'completed' : 'failed',
             ...(call.error ? { error: oneLine(call.error, 500) } : {}),
             ...(added.length ? { labelsAdded: added } : {}),
+            ...(this.opts.standalone ? { standalone: this.opts.standalone } : {}),
             timestamp: new Date().toISOString(),
           },
         },

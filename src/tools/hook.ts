@@ -12,8 +12,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import type { ServerContext } from '../context.ts';
-import { HOOK_TOOL, HookResponder, type HookOptions } from '../hooks/answer.ts';
+import { HOOK_TOOL, type HookResponder } from '../hooks/answer.ts';
 import { HookInputError, parseHookCall } from '../hooks/protocol.ts';
 import { errorResult, textResult } from './result.ts';
 
@@ -54,11 +53,9 @@ type ListHandler = (request: unknown, extra: unknown) => Promise<{ tools: { name
  */
 export function registerHookTool(
   server: McpServer,
-  ctx: ServerContext,
-  opts: HookOptions,
+  responder: HookResponder,
   track: (fn: (args: HookArgs, extra?: { _meta?: Record<string, unknown> }) => Promise<CallToolResult>) => (args: HookArgs, extra?: { _meta?: Record<string, unknown> }) => Promise<CallToolResult>,
-): HookResponder {
-  const responder = new HookResponder(ctx, opts);
+): void {
   server.registerTool(
     HOOK_TOOL,
     {
@@ -75,5 +72,4 @@ export function registerHookTool(
     const r = await list(request, extra);
     return { ...r, tools: r.tools.filter((t) => t.name !== HOOK_TOOL) };
   });
-  return responder;
 }
