@@ -175,14 +175,14 @@ test(`${leg}: init writes a 0600 starter policy, prints the Claude Code setup, n
 
   writeFileSync(policy, '{"name":"mine"}');
   const again = await runCli(['init'], { cwd: root, env: env() });
-  assert.is(again.code, 2);
-  assert.match(again.stderr, /already exists; init never overwrites/);
+  assert.is(again.code, 0, 'init is idempotent: run twice, it keeps the policy and exits 0 (as init --claude does)');
+  assert.match(again.stdout, /Kept the existing .*\.aflock \(init never overwrites a policy\)/);
   assert.is(readFileSync(policy, 'utf8'), '{"name":"mine"}');
   const extra = await runCli(['init', 'now'], { cwd: root, env: env() });
   assert.is(extra.code, 2);
 });
 
-test(`${leg}: init --claude merges the deny/allow rules and keeps the user's settings`, async () => {
+test(`${leg}: init --claude --deny-native merges the deny/allow rules and keeps the user's settings`, async () => {
   const root = tempDir();
   mkdirSync(join(root, '.claude'));
   const settingsPath = join(root, '.claude', 'settings.json');
@@ -193,7 +193,7 @@ test(`${leg}: init --claude merges the deny/allow rules and keeps the user's set
     hooks: { PreToolUse: [] },
   };
   writeFileSync(settingsPath, JSON.stringify(before, null, 2));
-  const r = await runCli(['init', '--claude'], { cwd: root, env: env() });
+  const r = await runCli(['init', '--claude', '--deny-native'], { cwd: root, env: env() });
   assert.is(r.code, 0, r.stderr);
   const after = JSON.parse(readFileSync(settingsPath, 'utf8'));
   assert.is(after.model, 'opus');
@@ -205,14 +205,14 @@ test(`${leg}: init --claude merges the deny/allow rules and keeps the user's set
   assert.match(r.stdout, /Updated \.claude\/settings\.json:\n  permissions\.deny  \+= Bash, Read, Write, Edit, MultiEdit, NotebookEdit\n  permissions\.allow \+= mcp__aflock__\*\n/);
   assert.ok(existsSync(join(root, '.aflock')), 'the policy is written too');
 
-  const again = await runCli(['init', '--claude'], { cwd: root, env: env() });
+  const again = await runCli(['init', '--claude', '--deny-native'], { cwd: root, env: env() });
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /Kept the existing .*\.aflock/);
   assert.match(again.stdout, /nothing changed/);
   assert.equal(JSON.parse(readFileSync(settingsPath, 'utf8')), after);
 
   const fresh = tempDir();
-  const created = await runCli(['init', '--claude'], { cwd: fresh, env: env() });
+  const created = await runCli(['init', '--claude', '--deny-native'], { cwd: fresh, env: env() });
   assert.is(created.code, 0, created.stderr);
   const made = JSON.parse(readFileSync(join(fresh, '.claude', 'settings.json'), 'utf8'));
   assert.equal(made, { permissions: { deny: ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'WebFetch'], allow: ['mcp__aflock__*'] } });
@@ -225,7 +225,7 @@ test(`${leg}: init --claude refuses a settings file it cannot parse and leaves i
     mkdirSync(join(root, '.claude'));
     const settingsPath = join(root, '.claude', 'settings.json');
     writeFileSync(settingsPath, bad);
-    const r = await runCli(['init', '--claude'], { cwd: root, env: env() });
+    const r = await runCli(['init', '--claude'], { cwd: root, env: env({ HOME: tempDir('aflock-home-') }) });
     assert.is(r.code, 2, `${bad}: ${r.stdout}`);
     assert.match(r.stderr, /^aflock-mcp: .*settings\.json.*not changed/);
     assert.is(readFileSync(settingsPath, 'utf8'), bad);
