@@ -74,9 +74,8 @@ export class HookResponder {
       cwd,
       host: { toolUseId: call.toolUseId },
       confine: call.toolName === 'Grep' ? () => this.grepRefusal(call, cwd) : undefined,
-      note: [call.toolName === 'Bash' ? (this.opts.sandbox.wrap ? 'native Bash runs in the kernel sandbox' : `native Bash is not sandboxed: ${this.opts.sandbox.why}`) : '', this.opts.standalone ?? '']
-        .filter(Boolean)
-        .join('; ') || undefined,
+      note: call.toolName === 'Bash' ? (this.opts.sandbox.wrap ? 'native Bash runs in the kernel sandbox' : `native Bash is not sandboxed: ${this.opts.sandbox.why}`) : undefined,
+      context: this.opts.standalone,
     });
     const alone = this.opts.standalone ? ` (${this.opts.standalone})` : '';
     if (!outcome.ok) return preToolUseAnswer(outcome.verdict === 'ask' ? 'ask' : 'deny', `aflock: ${outcome.text}${alone}`);

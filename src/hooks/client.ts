@@ -14,7 +14,7 @@ export function askLiveServer(sessionId: string | undefined, event: string, inpu
   const path = hookSocketPath(sessionId);
   if (!path) return Promise.resolve({ kind: 'none', why: 'the session id cannot name a socket' });
   const problem = socketDirProblem(dirname(path));
-  if (problem) return Promise.resolve({ kind: 'none', why: `no live server socket (${problem})` });
+  if (problem) return Promise.resolve({ kind: 'none', why: problem.endsWith('does not exist') ? 'no live aflock server for this session' : `the live server's socket is not used (${problem})` });
   return new Promise((resolve) => {
     let done = false;
     const finish = (a: LiveAnswer) => {

@@ -41,6 +41,8 @@ export interface GuardedRequest {
   readonly host?: { readonly toolUseId: string };
   /** Added to the recorded reason of an allowed call (e.g. how a native command is confined). */
   readonly note?: string;
+  /** Added to every recorded reason, refusals included (e.g. who decided: a command hook alone). */
+  readonly context?: string;
 }
 
 /** How a guarded call was decided: allowed (and recorded), or refused with the text the caller gets. */
@@ -167,7 +169,7 @@ export async function decideGuarded(ctx: ServerContext, req: GuardedRequest): Pr
   let limitRule: string | undefined;
   /** Writes the decision to the session and the signed trail; throws only if the trail cannot be written. */
   const record = (decision: AuditDecision, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
-    const why = limitNote ? (reason ? `${reason}; ${limitNote}` : limitNote) : reason;
+    const why = [reason, limitNote, req.context].filter(Boolean).join('; ');
     ctx.session.recordAction(req.tool, decision, why || undefined);
     if (!ctx.trail) return;
     const id = ctx.identity.peek();
