@@ -13,6 +13,11 @@ export interface MockApi {
   url: string;
   /** tool_use ids handed out, in order */
   readonly toolUses: { id: string; name: string; input: unknown }[];
+  /**
+   * Per tool turn, ms from the end of our answer carrying a tool_use to the request carrying its result: the tool,
+   * its hooks and Claude Code's own work, with no model time in it.
+   */
+  readonly turnMs: number[];
   close(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ function send(res: ServerResponse, body: { stream?: boolean; model?: string }, b
 
 export function startMockApi(script: Turn[]): Promise<MockApi> {
   const toolUses: MockApi['toolUses'] = [];
+  const turnMs: number[] = [];
+  const answeredAt = new Map<number, number>();
   let seq = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -72,6 +79,11 @@ export function startMockApi(script: Turn[]): Promise<MockApi> {
       seq++;
       if (!isMain(body)) return send(res, body, [{ type: 'text', text: 'ok' }], seq);
       const turn = (body.messages ?? []).filter((m) => m.role === 'assistant').length;
+      const prev = answeredAt.get(turn - 1);
+      if (prev !== undefined) {
+        turnMs.push(performance.now() - prev);
+        answeredAt.delete(turn - 1);
+      }
       const blocks = turn < script.length ? script[turn](body.messages ?? []) : [{ type: 'text' as const, text: 'Done.' }];
       const withIds = blocks.map((b, i) => {
         if (b.type !== 'tool_use') return b;
@@ -79,13 +91,16 @@ export function startMockApi(script: Turn[]): Promise<MockApi> {
         if (!toolUses.some((t) => t.id === id)) toolUses.push({ id, name: b.name, input: b.input });
         return { ...b, id };
       });
+      res.on('finish', () => {
+        if (withIds.some((b) => b.type === 'tool_use')) answeredAt.set(turn, performance.now());
+      });
       send(res, body, withIds, seq);
     });
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}`, toolUses, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({ url: `http://127.0.0.1:${port}`, toolUses, turnMs, close: () => new Promise((r) => server.close(() => r())) });
     });
   });
 }

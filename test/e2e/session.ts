@@ -60,6 +60,8 @@ export interface SessionResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** ms per tool turn, as the mock saw it (mock-api.ts) */
+  turnMs: number[];
 }
 
 function resultText(c: unknown): string {
@@ -117,7 +119,7 @@ export async function runSession(bin: string, p: Project, script: Turn[], opts: 
       if (b.type === 'tool_result') results.set(b.tool_use_id, { text: resultText(b.content), isError: b.is_error === true });
     }
   }
-  return { code, results, ids: api.toolUses.map((t) => t.id), stdout, stderr, ms: performance.now() - started };
+  return { code, results, ids: api.toolUses.map((t) => t.id), stdout, stderr, ms: performance.now() - started, turnMs: api.turnMs };
 }
 
 export function cleanup(p: Project): void {
