@@ -43,6 +43,11 @@ const RECENT_ANSWERS = 256;
 
 export class HookResponder {
   private readonly answered = new Map<string, HookAnswer>();
+  /**
+   * The input of each Bash call we wrapped, by tool_use_id: PostToolUse reports the rewritten input, and its data-flow
+   * labels must come from the command the model wrote, not from the sandbox command line around it.
+   */
+  private readonly unwrapped = new Map<string, Record<string, unknown>>();
   constructor(
     private readonly ctx: ServerContext,
     private readonly opts: HookOptions,
@@ -81,6 +86,8 @@ export class HookResponder {
     if (!outcome.ok) return preToolUseAnswer(outcome.verdict === 'ask' ? 'ask' : 'deny', `aflock: ${outcome.text}${alone}`);
     if (call.toolName === 'Bash' && typeof call.toolInput.command === 'string') {
       if (this.opts.sandbox.wrap) {
+        this.unwrapped.set(call.toolUseId, call.toolInput);
+        if (this.unwrapped.size > RECENT_ANSWERS) this.unwrapped.delete(this.unwrapped.keys().next().value as string);
         return preToolUseAnswer('allow', `aflock: allowed by the policy; runs in the kernel sandbox${alone}`, wrapBashInput(this.opts.sandbox.target, call.toolInput, cwd));
       }
     }
@@ -92,8 +99,10 @@ export class HookResponder {
     if (governs(call.toolName, this.opts.serverName) !== 'governed') return NO_OPINION;
     const ctx = this.ctx;
     let added: string[] = [];
+    const input = this.unwrapped.get(call.toolUseId) ?? call.toolInput;
+    this.unwrapped.delete(call.toolUseId);
     if (call.event === 'PostToolUse' && ctx.policy.compiled.dataFlow) {
-      const flow = flowCheck(ctx.policy.compiled, { tool: call.toolName, input: call.toolInput }, ctx.session.heldLabels, evalContext(ctx, this.cwdOf(call)));
+      const flow = flowCheck(ctx.policy.compiled, { tool: call.toolName, input }, ctx.session.heldLabels, evalContext(ctx, this.cwdOf(call)));
       ctx.session.addLabels(flow.newLabels);
       added = flow.newLabels.map((l) => l.label);
     }
