@@ -161,13 +161,15 @@ export function writeStarterPolicy(path: string, projectName: string): boolean {
   return true;
 }
 
-export function claudeInstructions(command: string[]): string {
+/** How to register the server by hand. The policy path is absolute: Claude Code also starts the server for a session
+ * begun in a subdirectory (it finds .mcp.json by walking up), where a relative path would name no file. */
+export function claudeInstructions(command: string[], policyPath: string): string {
   const [cmd, ...args] = command;
-  const mcpJson = { mcpServers: { aflock: { command: cmd, args: [...args, '--policy', '.aflock'] } } };
+  const mcpJson = { mcpServers: { aflock: { command: cmd, args: [...args, '--policy', policyPath] } } };
   return [
     'Register the server with Claude Code, from this directory:',
     '',
-    `  claude mcp add aflock -- ${[...command, '--policy', '.aflock'].map(shellQuote).join(' ')}`,
+    `  claude mcp add aflock -s project -- ${[...command, '--policy', policyPath].map(shellQuote).join(' ')}`,
     '',
     'or put this in the project\'s .mcp.json:',
     '',
@@ -211,7 +213,7 @@ export function runInit(opts: InitOptions): number {
   else out(`Kept the existing ${policyPath} (init never overwrites a policy).\n\n`);
 
   if (!opts.claude) {
-    out(claudeInstructions(launchCommand()));
+    out(claudeInstructions(launchCommand(), policyPath));
     out(`\nThe agent can still go around the server with Claude Code's native tools: run 'aflock-mcp init --claude' to put them\nunder the policy too (hook mode; see docs/hooks.md), or 'aflock-mcp init --claude --deny-native' to take them away.\n`);
     return 0;
   }
@@ -223,7 +225,7 @@ export function runInit(opts: InitOptions): number {
   };
   try {
     if (opts.denyNative) {
-      out(claudeInstructions(launchCommand()));
+      out(claudeInstructions(launchCommand(), policyPath));
       const change = mergeClaudeSettings(join(opts.cwd, '.claude', 'settings.json'));
       const rel = relative(opts.cwd, change.path);
       if (change.addedDeny.length === 0 && change.addedAllow.length === 0) {

@@ -146,7 +146,7 @@ test(`${leg}: deno run --no-prompt with no permission flag serves MCP, denies ev
 });
 
 function launchLine(stdout: string): string {
-  const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -- '));
+  const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -s project -- '));
   assert.ok(line, stdout);
   return line!.trim();
 }
@@ -165,11 +165,12 @@ test(`${leg}: init writes a 0600 starter policy, prints the Claude Code setup, n
   // The real path of what is running: the executable, `node bundle`, or `deno run ... bundle`.
   const expected = leg === 'sea' ? [resolve('dist/aflock-mcp')] : leg === 'node' ? [process.execPath, resolve('dist/aflock-mcp.cjs')] : null;
   const line = launchLine(r.stdout);
-  if (expected) assert.is(line, `claude mcp add aflock -- ${expected.join(' ')} --policy .aflock`);
-  else assert.match(line, new RegExp(`^claude mcp add aflock -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy \\.aflock$`));
+  // The policy path is absolute, so the registration also works for a session started in a subdirectory.
+  if (expected) assert.is(line, `claude mcp add aflock -s project -- ${expected.join(' ')} --policy ${policy}`);
+  else assert.match(line, new RegExp(`^claude mcp add aflock -s project -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy ${policy}$`));
   const block = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
   const mcp = JSON.parse(block);
-  assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', '.aflock']);
+  assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', policy]);
   if (expected) assert.equal([mcp.mcpServers.aflock.command, ...mcp.mcpServers.aflock.args.slice(0, -2)], expected);
   assert.not.ok(existsSync(join(root, '.claude')), 'plain init leaves .claude alone');
 
