@@ -1,7 +1,7 @@
 // The live server's side of command hooks (`aflock-mcp hook EVENT`, for hosts without mcp_tool hooks and for
 // sessions started in a subdirectory): one request per connection, one JSON line each way, decided by the same
 // HookResponder as the mcp_tool hook. Started when CLAUDE_CODE_SESSION_ID is set; the socket is removed at exit.
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { log } from '../log.ts';
@@ -29,10 +29,19 @@ export async function listenHookSocket(responder: HookResponder, sessionId: stri
     log(`command hooks: not listening: ${problem}`);
     return null;
   }
+  let existing = false;
   try {
-    if (lstatSync(path).isSocket()) unlinkSync(path); // a stale socket of a server of this session that died
+    existing = lstatSync(path).isSocket();
   } catch {
     // not there
+  }
+  if (existing) {
+    // Another live server of this session keeps its socket (its records would otherwise be split); a dead one's goes.
+    if (await answers(path)) {
+      log(`command hooks: another live server of this session already listens on ${path}; not taking it over`);
+      return null;
+    }
+    unlinkSync(path);
   }
   const server: Server = createServer((conn) => {
     let size = 0;
@@ -83,6 +92,20 @@ export async function listenHookSocket(responder: HookResponder, sessionId: stri
       cleanup();
     },
   };
+}
+
+/** Whether something accepts connections on the socket (a live server), within a short time. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    const done = (live: boolean) => {
+      c.destroy();
+      resolve(live);
+    };
+    c.setTimeout(500, () => done(true));
+    c.on('connect', () => done(true));
+    c.on('error', () => done(false));
+  });
 }
 
 /** One request line -> one answer line: {"answer": <hook output>} or {"error": "..."}. */

@@ -181,6 +181,18 @@ test('command hook: asks the live server of the session over its socket; the rec
   await srv.close();
 });
 
+test('a second server of the same session does not take the live one\'s socket', async () => {
+  const s = setup();
+  const first = await start(s);
+  const second = await start(s);
+  assert.match(second.srv.stderr, /another live server of this session already listens/);
+  const input = { ...hookArgs(s, 'PreToolUse', 'Read', { file_path: join(s.root, '.env') }), tool_input: { file_path: join(s.root, '.env') } };
+  assert.is(JSON.parse((await commandHook(s, 'PreToolUse', input)).stdout).hookSpecificOutput.permissionDecision, 'deny');
+  assert.ok(actionPredicates(first.auditDir).some((p) => p.toolUseId === input.tool_use_id), 'the first server decided');
+  await second.srv.close();
+  await first.srv.close();
+});
+
 test('command hook with no live server decides alone from the policy and says so; a directory open to others is not used', async () => {
   const s = setup();
   const input = { ...hookArgs(s, 'PreToolUse', 'Read', { file_path: join(s.root, '.env') }), tool_input: { file_path: join(s.root, '.env') } };
