@@ -109,14 +109,14 @@ if ('skip' in claude) {
     assert.match(v.stdout, /INTACT/);
   });
 
-  test('a session started in a subdirectory is protected, in the same trail as its server', async () => {
+  test('a session started in a subdirectory (Claude Code defaults, ToolSearch on) is protected, in the same trail as its server', async () => {
     const p = project();
     const r = await runSession(bin, p, [
       () => [tu('Bash', { command: 'cat ../.env', description: 'parent env' })],
       () => [tu('Read', { file_path: join(p.root, '.env') })],
       () => [tu('Bash', { command: 'echo still-works', description: 'echo' })],
       () => [{ type: 'text', text: 'Done.' }],
-    ], { cwd: join(p.root, 'sub'), args: ALLOW_NATIVE });
+    ], { cwd: join(p.root, 'sub'), args: ALLOW_NATIVE, toolSearch: true });
     assert.is(r.code, 0, r.stderr);
     const [bash, read, echo] = r.ids.map((id) => r.results.get(id)!);
     assert.ok(bash.isError && /aflock: Policy denied/.test(bash.text), bash.text);

@@ -71,7 +71,12 @@ function resultText(c: unknown): string {
 }
 
 /** One `claude -p` session scripted by `script`, started in `cwd` (the project root by default). */
-export async function runSession(bin: string, p: Project, script: Turn[], opts: { cwd?: string; args?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<SessionResult> {
+export async function runSession(
+  bin: string,
+  p: Project,
+  script: Turn[],
+  opts: { cwd?: string; args?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv; /** Claude Code's default: MCP tools behind ToolSearch */ toolSearch?: boolean } = {},
+): Promise<SessionResult> {
   const api = await startMockApi(script);
   const env: NodeJS.ProcessEnv = {
     ...p.env,
@@ -81,7 +86,7 @@ export async function runSession(bin: string, p: Project, script: Turn[], opts: 
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_TELEMETRY: '1',
-    ENABLE_TOOL_SEARCH: 'false',
+    ...(opts.toolSearch ? {} : { ENABLE_TOOL_SEARCH: 'false' }),
   };
   const started = performance.now();
   const args = ['-p', PROMPT, '--output-format', 'stream-json', '--verbose', ...(opts.args ?? [])];

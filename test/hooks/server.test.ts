@@ -17,7 +17,7 @@ function dir(prefix: string): string {
 }
 
 const POLICY = {
-  tools: { allow: ['Bash', 'Read', 'Write', 'Edit', 'WebFetch'], requireApproval: ['Bash:git push*'] },
+  tools: { allow: ['Bash', 'Read', 'Write', 'Edit', 'Grep', 'WebFetch'], requireApproval: ['Bash:git push*'] },
   files: { deny: ['**/.env'], readOnly: ['.aflock'] },
   dataFlow: { classify: { secret: ['Read:**/secrets/**'], network: ['Bash:curl*', 'WebFetch'] }, flowRules: [{ deny: 'secret->network' }] },
 };
@@ -135,6 +135,19 @@ test('data flow across native calls: a Read of a secret, then curl and WebFetch 
   assert.is(outcomes.length, 1);
   const v = await runCli(['verify', auditDir], { env: s.env });
   assert.is(v.code, 0, v.stdout);
+  await srv.close();
+});
+
+test('native Grep: a directory that may hold denied files is refused with the narrower way; one file is decided like a Read', async () => {
+  const s = setup();
+  const { srv } = await start(s);
+  const tree = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Grep', { pattern: 'API_KEY', output_mode: 'content' })));
+  assert.is(tree.hookSpecificOutput.permissionDecision, 'deny');
+  assert.match(tree.hookSpecificOutput.permissionDecisionReason, /grep with Bash instead .* or Grep one file/);
+  const env = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Grep', { pattern: 'API_KEY', path: join(s.root, '.env') })));
+  assert.match(env.hookSpecificOutput.permissionDecisionReason, /matches deny pattern/);
+  const one = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Grep', { pattern: 'k', path: join(s.root, 'secrets', 'key.txt') })));
+  assert.equal(one, {});
   await srv.close();
 });
 
