@@ -8,6 +8,7 @@ import { decideGuarded, evalContext } from '../tools/guard.ts';
 import { flowCheck } from '../policy/evaluate.ts';
 import { isInside, resolvePath } from '../policy/paths.ts';
 import { log } from '../log.ts';
+import { outsideRootRefusal } from '../tools/files.ts';
 import { NO_OPINION, oneLine, preToolUseAnswer, type HookAnswer, type HookCall } from './protocol.ts';
 import { wrapBashInput, type SandboxTarget } from './sandbox-wrap.ts';
 
@@ -20,6 +21,9 @@ export const NATIVE_OUTCOME_PREDICATE = 'https://aflock.ai/attestations/native-o
  * TodoWrite, Task/Agent whose sub-agent's own calls come through these hooks too, ...) act on nothing and get no
  * opinion, so that a policy's tools.allow list written for the acting tools does not stop the agent from working.
  */
+/** Native tools that write a file: confined to the project root like write_file (an absolute files.allow rule opens more). */
+const NATIVE_WRITES = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+
 const GOVERNED = new Set(['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'NotebookRead', 'Glob', 'Grep', 'WebFetch', 'WebSearch']);
 
 export interface HookOptions {
@@ -78,7 +82,7 @@ export class HookResponder {
       token: undefined,
       cwd,
       host: { toolUseId: call.toolUseId },
-      confine: call.toolName === 'Grep' ? () => this.grepRefusal(call, cwd) : undefined,
+      confine: call.toolName === 'Grep' ? () => this.grepRefusal(call, cwd) : NATIVE_WRITES.has(call.toolName) ? (realpath) => this.writeOutsideRoot(call, cwd, realpath) : undefined,
       note: call.toolName === 'Bash' ? (this.opts.sandbox.wrap ? 'native Bash runs in the kernel sandbox' : `native Bash is not sandboxed: ${this.opts.sandbox.why}`) : undefined,
       context: this.opts.standalone,
     });
@@ -138,6 +142,14 @@ export class HookResponder {
   private cwdOf(call: HookCall): string {
     const root = this.ctx.policy.root;
     return call.cwd && isInside(resolvePath(call.cwd, root), root) ? resolvePath(call.cwd, root) : root;
+  }
+
+  /** A native write outside the project root (the user's ~/.claude/settings.json, ~/.bashrc, ...), unless allowed. */
+  private writeOutsideRoot(call: HookCall, cwd: string, realpath: (abs: string) => string | null): string | null {
+    const key = call.toolName === 'NotebookEdit' ? 'notebook_path' : 'file_path';
+    const p = call.toolInput[key];
+    if (typeof p !== 'string' || p === '') return null; // the evaluator already refused a missing path
+    return outsideRootRefusal(this.ctx, resolvePath(p, cwd), realpath);
   }
 
   /**

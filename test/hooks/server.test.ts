@@ -97,6 +97,8 @@ test('PreToolUse: a native call is decided by the policy and recorded as native 
   assert.is(read.hookSpecificOutput.permissionDecision, 'deny');
   const write = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Write', { file_path: join(s.root, '.aflock'), content: '{}' })));
   assert.match(write.hookSpecificOutput.permissionDecisionReason, /read-only/);
+  const outside = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Write', { file_path: join(s.home, 'settings.json'), content: '{}' })));
+  assert.match(outside.hookSpecificOutput.permissionDecisionReason, /outside the project root/, 'a native write outside the project (e.g. ~/.claude/settings.json) is refused like write_file');
   const edit = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Edit', { file_path: join(s.root, 'notes.txt'), old_string: 'a', new_string: 'b' })));
   assert.equal(edit, {}, 'allowed: no opinion, Claude Code\'s own permission rules go on');
   const ask = answer(await hook(srv, hookArgs(s, 'PreToolUse', 'Bash', { command: 'git push origin main' })));
@@ -108,8 +110,8 @@ test('PreToolUse: a native call is decided by the policy and recorded as native 
   assert.is(lines(auditDir), before);
   const preds = actionPredicates(auditDir);
   const native = preds.filter((p) => p.origin === 'native');
-  assert.is(native.length, 5);
-  assert.equal(native.map((p) => [p.toolName, p.decision]), [['Bash', 'deny'], ['Read', 'deny'], ['Write', 'deny'], ['Edit', 'allow'], ['Bash', 'ask']]);
+  assert.is(native.length, 6);
+  assert.equal(native.map((p) => [p.toolName, p.decision]), [['Bash', 'deny'], ['Read', 'deny'], ['Write', 'deny'], ['Write', 'deny'], ['Edit', 'allow'], ['Bash', 'ask']]);
   assert.is(native[0].toolUseId, args.tool_use_id);
   assert.is(native[0].toolInput.command, 'cat .env');
   const v = await runCli(['verify', auditDir], { env: s.env });
