@@ -1,10 +1,10 @@
 // `aflock-mcp init [--claude [--deny-native]]`: sets a project up. Writes a starter .aflock (0600, never over an
 // existing file) and prints how to register the server with Claude Code. With --claude it does the registration and
-// puts Claude Code's native tools under the policy (hook mode, src/init-claude.ts); --deny-native instead takes the
+// puts Claude Code's native tools under the policy (hook mode, src/hooks/claude-setup.ts); --deny-native instead takes the
 // native tools away (the older set-up: the agent keeps only the server's bash, read_file and write_file).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { mergeMcpJson, mergeProjectHooks, mergeUserHooks } from './init-claude.ts';
+import { mergeMcpJson, mergeProjectHooks, mergeUserHooks } from './hooks/claude-setup.ts';
 import { shellQuote } from './hooks/sandbox-wrap.ts';
 import { parsePolicy } from './policy/load.ts';
 import { isDeno, seaInfo } from './runtime.ts';

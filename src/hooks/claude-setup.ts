@@ -10,11 +10,11 @@
 //                             the project's own hooks are not loaded, and then ask the live server (aflock-mcp hook).
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { HOOK_TOOL } from './hooks/answer.ts';
-import { SERVER_NAME } from './hooks/options.ts';
-import { shellQuote } from './hooks/sandbox-wrap.ts';
-import { POLICY_FILE_NAMES } from './policy/load.ts';
-import { InitError, MCP_ALLOW_RULE, permissionLists, readJsonObject, writeJsonObject } from './init.ts';
+import { HOOK_TOOL } from './answer.ts';
+import { SERVER_NAME } from './options.ts';
+import { shellQuote } from './sandbox-wrap.ts';
+import { POLICY_FILE_NAMES } from '../policy/load.ts';
+import { InitError, MCP_ALLOW_RULE, permissionLists, readJsonObject, writeJsonObject } from '../init.ts';
 
 const EVENTS = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'] as const;
 /** Marks the user-level hook commands we write, so a second init replaces them instead of adding more. */
