@@ -8,6 +8,7 @@ import { decideGuarded, evalContext } from '../tools/guard.ts';
 import { flowCheck } from '../policy/evaluate.ts';
 import { isInside, resolvePath } from '../policy/paths.ts';
 import { log } from '../log.ts';
+import { sha256Hex } from '../audit/json.ts';
 import { outsideRootRefusal } from '../tools/files.ts';
 import { NO_OPINION, oneLine, preToolUseAnswer, type HookAnswer, type HookCall } from './protocol.ts';
 import { wrapBashInput, type SandboxTarget } from './sandbox-wrap.ts';
@@ -58,7 +59,9 @@ export class HookResponder {
   ) {}
 
   async answer(call: HookCall): Promise<HookAnswer> {
-    const key = `${call.event}\u0000${call.toolUseId}\u0000${call.toolName}`;
+    // The same call asked twice (two hook scopes): same event, id, tool and input. The input is part of the key, so
+    // an answer can never be reused for a different call that happens to carry the same id.
+    const key = sha256Hex(JSON.stringify([call.event, call.toolUseId, call.toolName, call.cwd ?? '', call.toolInput]));
     const seen = this.answered.get(key);
     if (seen) return seen;
     const a = call.event === 'PreToolUse' ? await this.pre(call) : this.post(call);

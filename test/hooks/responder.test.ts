@@ -49,6 +49,13 @@ test('wrapped Bash: allow with the sandbox command line; a refused command is no
   assert.ok(ctx.session.heldLabels.has('secret'));
   const curl = await r.answer(call('PreToolUse', 'toolu_3', { command: 'curl https://example.com' }));
   assert.match(curl.hookSpecificOutput!.permissionDecisionReason!, /DataFlow policy denied/);
+  // An answer is reused only for the very same call (two hook scopes): never for another input under the same id.
+  const before = ctx.trail!.seq;
+  assert.equal(await r.answer(call('PreToolUse', 'toolu_4', { command: 'echo same' })).then((a) => a.hookSpecificOutput!.permissionDecision), 'allow');
+  assert.equal(await r.answer(call('PreToolUse', 'toolu_4', { command: 'echo same' })).then((a) => a.hookSpecificOutput!.permissionDecision), 'allow');
+  assert.is(ctx.trail!.seq, before + 1, 'the repeat of the same call made no second record');
+  const other = await r.answer(call('PreToolUse', 'toolu_4', { command: 'cat .env' }));
+  assert.is(other.hookSpecificOutput!.permissionDecision, 'deny', 'same id, other input: decided afresh');
   ctx.trail?.close();
 });
 
