@@ -21,7 +21,7 @@ export function starterPolicy(projectName: string): string {
     version: '1',
     name: projectName,
     tools: {
-      allow: ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep'],
+      allow: ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Glob', 'Grep'],
       deny: [
         'Bash:rm -rf /',
         'Bash:rm -rf /*',
