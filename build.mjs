@@ -82,6 +82,15 @@ await Promise.all([
 chmodSync('dist/aflock-mcp.cjs', 0o755);
 console.error(`built dist/aflock-mcp.cjs and dist/aflock-mcp.mjs (${ms(t0)})`);
 
+// dist/aflock-hook.cjs: Claude Code's command hook (src/hooks/entry.ts). Small on purpose: it only talks to the live
+// server's socket, so it must not pull in the SDK, zod or the shell parser (checked below).
+{
+  const r = await build({ ...common, entryPoints: ['src/hooks/entry.ts'], format: 'cjs', outfile: 'dist/aflock-hook.cjs', banner: { js: '#!/usr/bin/env node' }, metafile: true });
+  const heavy = Object.keys(r.metafile.inputs).filter((f) => /node_modules|src\/policy\/|src\/tools\//.test(f));
+  if (heavy.length) fail(`dist/aflock-hook.cjs must stay small, but it bundles ${heavy.slice(0, 3).join(', ')}`);
+  chmodSync('dist/aflock-hook.cjs', 0o755);
+}
+
 if (pkgTargets) buildWithPkg(pkgTargets);
 if (!noSea && !pkgTargets) {
   await buildSea();

@@ -22,8 +22,12 @@ Usage:
                                     serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
   aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
-  aflock-mcp init [--claude]        write a starter .aflock here (never overwrites) and print the Claude Code setup;
-                                    --claude also denies Claude Code's native tools in .claude/settings.json
+  aflock-mcp init [--claude [--deny-native] [--no-user-hooks]]
+                                    write a starter .aflock here (never overwrites) and print the Claude Code setup;
+                                    --claude registers the server and puts Claude Code's native tools under the policy
+                                    with hooks (docs/hooks.md); --deny-native denies the native tools instead
+  aflock-mcp hook EVENT             Claude Code command hook (PreToolUse, PostToolUse, PostToolUseFailure): hook JSON
+                                    on stdin, answer on stdout, decided by this session's live server
   aflock-mcp schema                 print the JSON Schema of .aflock files
   aflock-mcp --help | --version
 
@@ -111,7 +115,7 @@ async function serve(argv: string[]): Promise<number> {
   for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --http only`);
   }
-  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken });
+  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken, sandboxInBuild: /aflock-mcp sandbox\b/.test(USAGE) });
 }
 
 function checkPolicy(argv: string[]): number {
@@ -152,9 +156,14 @@ export async function run(argv: string[]): Promise<number> {
       case 'verify':
         return runVerifyCommand(rest);
       case 'init': {
-        const { values, positionals } = parse(rest, { claude: { type: 'boolean' } });
+        const { values, positionals } = parse(rest, { claude: { type: 'boolean' }, 'deny-native': { type: 'boolean' }, 'no-user-hooks': { type: 'boolean' } });
         if (positionals.length > 0) throw new UsageError(`init takes no arguments (see aflock-mcp --help)`);
-        return runInit({ cwd: process.cwd(), claude: values.claude === true });
+        if ((values['deny-native'] || values['no-user-hooks']) && !values.claude) throw new UsageError('--deny-native and --no-user-hooks go with --claude');
+        return runInit({ cwd: process.cwd(), claude: values.claude === true, denyNative: values['deny-native'] === true, noUserHooks: values['no-user-hooks'] === true });
+      }
+      case 'hook': {
+        const { runHookCommand } = await import('./hooks/command.ts');
+        return await runHookCommand(rest, /aflock-mcp sandbox\b/.test(USAGE));
       }
       case 'schema':
         process.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`);

@@ -1,8 +1,11 @@
-// `aflock-mcp init [--claude]`: sets a project up. Writes a starter .aflock (0600, never over an existing file),
-// prints how to register the server with Claude Code, and with --claude merges into .claude/settings.json the rules
-// that take Claude Code's native tools away (an agent that keeps them can simply go around the server).
+// `aflock-mcp init [--claude [--deny-native]]`: sets a project up. Writes a starter .aflock (0600, never over an
+// existing file) and prints how to register the server with Claude Code. With --claude it does the registration and
+// puts Claude Code's native tools under the policy (hook mode, src/hooks/claude-setup.ts); --deny-native instead takes the
+// native tools away (the older set-up: the agent keeps only the server's bash, read_file and write_file).
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { mergeMcpJson, mergeProjectHooks, mergeUserHooks } from './hooks/claude-setup.ts';
+import { shellQuote } from './hooks/sandbox-wrap.ts';
 import { parsePolicy } from './policy/load.ts';
 import { isDeno, seaInfo } from './runtime.ts';
 
@@ -18,7 +21,7 @@ export function starterPolicy(projectName: string): string {
     version: '1',
     name: projectName,
     tools: {
-      allow: ['Bash', 'Read', 'Write', 'Edit', 'Glob', 'Grep'],
+      allow: ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Glob', 'Grep'],
       deny: [
         'Bash:rm -rf /',
         'Bash:rm -rf /*',
@@ -56,8 +59,17 @@ function safeRealpath(p: string): string {
   }
 }
 
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * How Claude Code starts the command hook (src/hooks/entry.ts): the small `aflock-hook.cjs` beside the Node bundle
+ * when it is there (no SDK, no zod: it starts in a few ms more than node itself), else this program's `hook`.
+ */
+export function hookLaunchCommand(): string[] {
+  const launch = launchCommand();
+  if (!isDeno() && !seaInfo().sea && launch.length === 2) {
+    const small = join(dirname(launch[1]), 'aflock-hook.cjs');
+    if (existsSync(small)) return [launch[0], small];
+  }
+  return [...launch, 'hook'];
 }
 
 export class InitError extends Error {}
@@ -74,23 +86,44 @@ export interface SettingsChange {
  * Refuses (InitError, file untouched) when the file is not a JSON object or its permissions are not shaped as
  * Claude Code expects, because rewriting a file we do not understand could drop the user's settings.
  */
-export function mergeClaudeSettings(path: string): SettingsChange {
-  let settings: Record<string, unknown> = {};
-  let created = true;
-  let mode = 0o644;
-  if (existsSync(path)) {
-    created = false;
-    mode = statSync(path).mode & 0o777;
-    const text = readFileSync(path, 'utf8');
-    let parsed: unknown;
-    try {
-      parsed = text.trim() === '' ? {} : JSON.parse(text);
-    } catch (e) {
-      throw new InitError(`${path} is not valid JSON (${(e as Error).message}); fix it by hand, it was not changed`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InitError(`${path} does not hold a JSON object; it was not changed`);
-    settings = parsed as Record<string, unknown>;
+/** A JSON settings file as an object ({} when missing); InitError (file untouched) when it is not one. */
+export function readJsonObject(path: string): { value: Record<string, unknown>; created: boolean; mode: number } {
+  if (!existsSync(path)) return { value: {}, created: true, mode: 0o644 };
+  const mode = statSync(path).mode & 0o777;
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (e) {
+    throw new InitError(`${path} is not valid JSON (${(e as Error).message}); fix it by hand, it was not changed`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InitError(`${path} does not hold a JSON object; it was not changed`);
+  return { value: parsed as Record<string, unknown>, created: false, mode };
+}
+
+/** Writes a JSON object atomically (temp file + rename), keeping the file's mode. */
+export function writeJsonObject(path: string, value: Record<string, unknown>, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.aflock-${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode, flag: 'wx' });
+  renameSync(tmp, path);
+}
+
+/** permissions.allow / permissions.deny as lists of strings; InitError when they are shaped otherwise. */
+export function permissionLists(path: string, settings: Record<string, unknown>): { p: Record<string, unknown>; allow: string[]; deny: string[] } {
+  const perms = settings.permissions ?? {};
+  if (typeof perms !== 'object' || perms === null || Array.isArray(perms)) throw new InitError(`${path}: "permissions" is not an object; it was not changed`);
+  const p = perms as Record<string, unknown>;
+  for (const key of ['deny', 'allow'] as const) {
+    if (p[key] !== undefined && !(Array.isArray(p[key]) && (p[key] as unknown[]).every((r) => typeof r === 'string'))) {
+      throw new InitError(`${path}: "permissions.${key}" is not a list of strings; it was not changed`);
+    }
+  }
+  return { p, allow: [...((p.allow as string[] | undefined) ?? [])], deny: [...((p.deny as string[] | undefined) ?? [])] };
+}
+
+export function mergeClaudeSettings(path: string): SettingsChange {
+  const { value: settings, created, mode } = readJsonObject(path);
   const perms = settings.permissions ?? {};
   if (typeof perms !== 'object' || perms === null || Array.isArray(perms)) throw new InitError(`${path}: "permissions" is not an object; it was not changed`);
   const p = perms as Record<string, unknown>;
@@ -105,10 +138,7 @@ export function mergeClaudeSettings(path: string): SettingsChange {
   const addedAllow = allow.includes(MCP_ALLOW_RULE) ? [] : [MCP_ALLOW_RULE];
   if (!created && addedDeny.length === 0 && addedAllow.length === 0) return { path, created, addedDeny, addedAllow };
   settings.permissions = { ...p, deny: [...deny, ...addedDeny], allow: [...allow, ...addedAllow] };
-  mkdirSync(join(path, '..'), { recursive: true });
-  const tmp = `${path}.aflock-${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`, { mode, flag: 'wx' });
-  renameSync(tmp, path);
+  writeJsonObject(path, settings, mode);
   return { path, created, addedDeny, addedAllow };
 }
 
@@ -131,13 +161,15 @@ export function writeStarterPolicy(path: string, projectName: string): boolean {
   return true;
 }
 
-export function claudeInstructions(command: string[]): string {
+/** How to register the server by hand. The policy path is absolute: Claude Code also starts the server for a session
+ * begun in a subdirectory (it finds .mcp.json by walking up), where a relative path would name no file. */
+export function claudeInstructions(command: string[], policyPath: string): string {
   const [cmd, ...args] = command;
-  const mcpJson = { mcpServers: { aflock: { command: cmd, args: [...args, '--policy', '.aflock'] } } };
+  const mcpJson = { mcpServers: { aflock: { command: cmd, args: [...args, '--policy', policyPath] } } };
   return [
     'Register the server with Claude Code, from this directory:',
     '',
-    `  claude mcp add aflock -- ${[...command, '--policy', '.aflock'].map(shellQuote).join(' ')}`,
+    `  claude mcp add aflock -s project -- ${[...command, '--policy', policyPath].map(shellQuote).join(' ')}`,
     '',
     'or put this in the project\'s .mcp.json:',
     '',
@@ -146,8 +178,26 @@ export function claudeInstructions(command: string[]): string {
   ].join('\n');
 }
 
-/** Runs `init` in `cwd`; returns the exit code. Human output on stdout, problems on stderr. */
-export function runInit(opts: { cwd: string; claude: boolean; out?: (s: string) => void; err?: (s: string) => void }): number {
+export const TRUST_NOTE = [
+  'Claude Code ignores a project\'s permissions.allow rules (mcp__aflock__* included) until you trust the workspace:',
+  'start `claude` in this directory once and accept the trust question, or run it with --allowedTools "mcp__aflock__*".',
+  'Deny rules and hooks apply either way.',
+].join('\n');
+
+export interface InitOptions {
+  cwd: string;
+  claude: boolean;
+  /** The older Claude Code set-up: deny the native tools instead of putting them under the policy with hooks. */
+  denyNative?: boolean;
+  /** Skip ~/.claude/settings.json (hook mode then covers sessions started in the project directory only). */
+  noUserHooks?: boolean;
+  env?: NodeJS.ProcessEnv;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+}
+
+/** Runs `init` in `cwd`; returns the exit code. Human output on stdout, problems on stderr. Running it twice is fine. */
+export function runInit(opts: InitOptions): number {
   const out = opts.out ?? ((s: string) => process.stdout.write(s));
   const err = opts.err ?? ((s: string) => process.stderr.write(s));
   const policyPath = join(opts.cwd, '.aflock');
@@ -158,34 +208,45 @@ export function runInit(opts: { cwd: string; claude: boolean; out?: (s: string) 
     err(`aflock-mcp: cannot write ${policyPath}: ${(e as Error).message}\n`);
     return 2;
   }
+  // Idempotent: an existing policy is kept (never overwritten) and the rest of the set-up goes on.
   if (wrote) out(`Wrote ${policyPath} (mode 0600): a starter policy; edit it, then run 'aflock-mcp check-policy'.\n\n`);
-  else if (!opts.claude) {
-    err(`aflock-mcp: ${policyPath} already exists; init never overwrites a policy (edit it, or remove it first)\n`);
-    return 2;
-  } else out(`Kept the existing ${policyPath} (init never overwrites a policy).\n\n`);
+  else out(`Kept the existing ${policyPath} (init never overwrites a policy).\n\n`);
 
-  out(claudeInstructions(launchCommand()));
-
-  const settingsPath = join(opts.cwd, '.claude', 'settings.json');
   if (!opts.claude) {
-    out(`\nThe agent can still go around the server with Claude Code's native tools: run 'aflock-mcp init --claude' to deny\n${NATIVE_TOOLS_TO_DENY.join(', ')} and allow ${MCP_ALLOW_RULE} in ${relative(opts.cwd, settingsPath)}.\n`);
+    out(claudeInstructions(launchCommand(), policyPath));
+    out(`\nThe agent can still go around the server with Claude Code's native tools: run 'aflock-mcp init --claude' to put them\nunder the policy too (hook mode; see docs/hooks.md), or 'aflock-mcp init --claude --deny-native' to take them away.\n`);
     return 0;
   }
-  let change: SettingsChange;
+  const report = (c: { path: string; created: boolean; changed: boolean; what: string[] }) => {
+    const rel = relative(opts.cwd, c.path);
+    const name = rel.startsWith('..') ? c.path : rel;
+    if (!c.changed) out(`${name}: already set up, nothing changed.\n`);
+    else out(`${c.created ? 'Created' : 'Updated'} ${name}:\n${c.what.map((w) => `  ${w}\n`).join('')}`);
+  };
   try {
-    change = mergeClaudeSettings(settingsPath);
+    if (opts.denyNative) {
+      out(claudeInstructions(launchCommand(), policyPath));
+      const change = mergeClaudeSettings(join(opts.cwd, '.claude', 'settings.json'));
+      const rel = relative(opts.cwd, change.path);
+      if (change.addedDeny.length === 0 && change.addedAllow.length === 0) {
+        out(`\n${rel} already denies the native tools and allows ${MCP_ALLOW_RULE}: nothing changed.\n`);
+      } else {
+        out(`\n${change.created ? 'Created' : 'Updated'} ${rel}:\n`);
+        if (change.addedDeny.length > 0) out(`  permissions.deny  += ${change.addedDeny.join(', ')}\n`);
+        if (change.addedAllow.length > 0) out(`  permissions.allow += ${change.addedAllow.join(', ')}\n`);
+        if (!change.created) out('  every other key and rule was kept as it was.\n');
+      }
+    } else {
+      out('Hook mode: Claude Code keeps its native tools; the policy decides each of their calls in the same session and trail.\n');
+      report(mergeMcpJson(opts.cwd, launchCommand(), policyPath));
+      report(mergeProjectHooks(opts.cwd));
+      if (!opts.noUserHooks) report(mergeUserHooks(hookLaunchCommand(), opts.env ?? process.env));
+      else out('Skipped the user-level hooks (--no-user-hooks): a session started in a subdirectory is not covered.\n');
+    }
   } catch (e) {
-    err(`aflock-mcp: ${e instanceof InitError ? e.message : `cannot update ${settingsPath}: ${(e as Error).message}`}\n`);
+    err(`aflock-mcp: ${e instanceof InitError ? e.message : (e as Error).message}\n`);
     return 2;
   }
-  const rel = relative(opts.cwd, change.path);
-  if (change.addedDeny.length === 0 && change.addedAllow.length === 0) {
-    out(`\n${rel} already denies the native tools and allows ${MCP_ALLOW_RULE}: nothing changed.\n`);
-  } else {
-    out(`\n${change.created ? 'Created' : 'Updated'} ${rel}:\n`);
-    if (change.addedDeny.length > 0) out(`  permissions.deny  += ${change.addedDeny.join(', ')}\n`);
-    if (change.addedAllow.length > 0) out(`  permissions.allow += ${change.addedAllow.join(', ')}\n`);
-    if (!change.created) out('  every other key and rule was kept as it was.\n');
-  }
+  out(`\n${TRUST_NOTE}\n`);
   return 0;
 }

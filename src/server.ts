@@ -12,12 +12,14 @@ import { signAttestationTool } from './tools/attest.ts';
 import { limitsSchema } from './policy/schema.ts';
 import { errorResult } from './tools/result.ts';
 import { callScope, type RequestRef } from './approval.ts';
+import { registerHookTool } from './tools/hook.ts';
+import type { HookResponder } from './hooks/answer.ts';
 
 /**
  * The part of the SDK's per-request extra we read: the HTTP transport puts the caller in authInfo.extra; the request
  * id and signal tie an approval question (elicitation) to the call it is about.
  */
-type RequestExtra = { authInfo?: { extra?: Record<string, unknown> } } & RequestRef;
+type RequestExtra = { authInfo?: { extra?: Record<string, unknown> }; _meta?: Record<string, unknown> } & RequestRef;
 
 declare const AFLOCK_VERSION: string;
 export const VERSION: string = typeof AFLOCK_VERSION === 'string' ? AFLOCK_VERSION : '0.0.0-dev';
@@ -45,7 +47,7 @@ function tracked<A>(ctx: ServerContext, name: string, fn: (args: A, extra?: Requ
   };
 }
 
-export function buildServer(ctx: ServerContext, opts: { experimental?: Record<string, object> } = {}): McpServer {
+export function buildServer(ctx: ServerContext, opts: { experimental?: Record<string, object>; hooks?: HookResponder } = {}): McpServer {
   const server = new McpServer(
     { name: 'aflock', title: 'aflock policy server', version: VERSION },
     {
@@ -161,5 +163,7 @@ export function buildServer(ctx: ServerContext, opts: { experimental?: Record<st
     },
     tracked(ctx, 'sign_attestation', (args, extra) => signAttestationTool(ctx, args, callScope(server, extra))),
   );
+  // Claude Code's hooks about its own tools (stdio only, hidden from tools/list): src/tools/hook.ts.
+  if (opts.hooks) registerHookTool(server, opts.hooks, (fn) => tracked(ctx, 'hook', fn));
   return server;
 }

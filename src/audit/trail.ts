@@ -67,6 +67,8 @@ export interface ActionRecord {
   metrics?: unknown;
   /** Binds the call to its token by jti and SHA-256 of the token; never the token itself. */
   token?: { jti: string; sha256: string };
+  /** `native`: the host's own tool (e.g. Claude Code's Bash), decided through a hook. Absent: an MCP tool of ours. */
+  origin?: 'native';
 }
 
 export interface Statement {
@@ -226,6 +228,7 @@ export class AuditTrail {
       agentIdentity: rec.identity,
       metrics: rec.metrics,
       tokenBinding: rec.token ? { jti: rec.token.jti, sha256: rec.token.sha256 } : undefined,
+      origin: rec.origin,
       audit: { seq, prev: this.#prev },
     };
     const statement: Statement = {

@@ -54,6 +54,8 @@ export interface VerifyReport {
   verified: number;
   /** Decisions per tool, from action lines. */
   byTool: Record<string, Partial<Record<Decision, number>>>;
+  /** Of those, the host's own tools decided through hooks (signed `origin: "native"`); the rest are MCP calls. */
+  native: Record<string, Partial<Record<Decision, number>>>;
   /** Other statements (sign_attestation, steps) per label. */
   statements: Record<string, number>;
   /** Verified envelopes per PAE encoding. */
@@ -81,6 +83,7 @@ export function verifySessionDir(dir: string): VerifyReport {
     records: 0,
     verified: 0,
     byTool: {},
+    native: {},
     statements: {},
     encodings: { 'dsse-v1': 0, 'aflock-le64': 0 },
     head: AUDIT_GENESIS,
@@ -301,6 +304,10 @@ export function verifySessionDir(dir: string): VerifyReport {
     if (audit.seq !== rec.seq) mismatches.push('seq');
     if (audit.prev !== rec.prev) mismatches.push('prev');
     if (mismatches.length) problem(file, n, `signed statement disagrees with line ${n} on ${mismatches.join(', ')}`);
+    else if (pred.origin === 'native' && rec.decision) {
+      const counts = (r.native[rec.tool] ??= {});
+      counts[rec.decision] = (counts[rec.decision] ?? 0) + 1;
+    }
     const toolUseId = typeof pred.toolUseId === 'string' ? pred.toolUseId : '';
     if (fileLabel(toolUseId) !== fileLabelPart) problem(file, n, 'file name does not match the statement\'s toolUseId');
     const subj = subjects[0];
@@ -352,12 +359,26 @@ export function formatReport(r: VerifyReport, opts: { allowPartial?: boolean } =
 
   const tools = Object.keys(r.byTool).sort();
   if (tools.length) {
+    // Per tool, the calls made through our MCP tools and the host's own (native) calls, side by side.
     const cols: Decision[] = ['allow', 'deny', 'ask'];
     for (const d of ['approved', 'declined'] as const) if (tools.some((t) => r.byTool[t][d])) cols.push(d);
+    const anyNative = tools.some((t) => r.native[t]);
     const w = Math.max(4, ...tools.map((t) => t.length));
+    const row = (tool: string, via: string, counts: Partial<Record<Decision, number>>) =>
+      `  ${tool.padEnd(w)}  ${anyNative ? via.padEnd(7) : ''}${cols.map((c) => String(counts[c] ?? 0).padStart(8)).join('')}`;
     out.push('');
-    out.push(`  ${'tool'.padEnd(w)}  ${cols.map((c) => c.padStart(8)).join('')}`);
-    for (const t of tools) out.push(`  ${t.padEnd(w)}  ${cols.map((c) => String(r.byTool[t][c] ?? 0).padStart(8)).join('')}`);
+    out.push(`  ${'tool'.padEnd(w)}  ${anyNative ? 'via'.padEnd(7) : ''}${cols.map((c) => c.padStart(8)).join('')}`);
+    for (const t of tools) {
+      const native = r.native[t] ?? {};
+      const mcp: Partial<Record<Decision, number>> = {};
+      for (const c of DECISIONS) mcp[c] = (r.byTool[t][c] ?? 0) - (native[c] ?? 0);
+      const hasMcp = DECISIONS.some((c) => (mcp[c] ?? 0) > 0);
+      if (!anyNative) out.push(row(t, '', r.byTool[t]));
+      else {
+        if (hasMcp) out.push(row(t, 'mcp', mcp));
+        if (r.native[t]) out.push(row(hasMcp ? '' : t, 'native', native));
+      }
+    }
   }
   const labels = Object.keys(r.statements).sort();
   if (labels.length) {

@@ -46,7 +46,8 @@ const WRITE_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Bash
 
 /** Whether a call can take data in (source), send data out (sink), or both (Bash reads files and talks to the world). */
 export function flowRole(tool: string): { source: boolean; sink: boolean } {
-  if (tool === 'Bash') return { source: true, sink: true };
+  // WebFetch brings data in and sends its URL (and whatever the URL carries) out.
+  if (tool === 'Bash' || tool === 'WebFetch') return { source: true, sink: true };
   if (READ_TOOLS.has(tool)) return { source: true, sink: false };
   if (WRITE_TOOLS.has(tool)) return { source: false, sink: true };
   if (tool.startsWith('mcp__')) {

@@ -15,7 +15,7 @@ export const MAX_READ_BYTES = 8 * 1024 * 1024;
 export const MAX_WRITE_BYTES = 8 * 1024 * 1024;
 
 /** Outside the root only with an explicit allow rule: relative and bare rules never reach outside. */
-function outsideRootRefusal(ctx: ServerContext, abs: string, realpath: (abs: string) => string | null): string | null {
+export function outsideRootRefusal(ctx: ServerContext, abs: string, realpath: (abs: string) => string | null): string | null {
   const root = ctx.policy.root;
   const real = realpath(abs) ?? realpath(dirname(abs)) ?? abs;
   if (isInside(abs, root) && isInside(real, root)) return null;

@@ -34,7 +34,21 @@ export interface GuardedRequest {
   readonly approvalArgs?: Record<string, unknown>;
   /** The connection the call came on: how to ask the human, if its client can be asked. */
   readonly caller?: CallScope;
+  /**
+   * The host's own tool call, asked about by the host through a hook (src/tools/hook.ts): no token is involved (the
+   * host is not the model), the host's tool_use_id names the record, and the record is marked `native`.
+   */
+  readonly host?: { readonly toolUseId: string };
+  /** Added to the recorded reason of an allowed call (e.g. how a native command is confined). */
+  readonly note?: string;
+  /** Added to every recorded reason, refusals included (e.g. who decided: a command hook alone). */
+  readonly context?: string;
 }
+
+/** How a guarded call was decided: allowed (and recorded), or refused with the text the caller gets. */
+export type GuardOutcome =
+  | { readonly ok: true; readonly approved: Approved; readonly verdict: AuditDecision; readonly reason: string; readonly rule?: string }
+  | { readonly ok: false; readonly text: string; readonly verdict: AuditDecision; readonly reason: string; readonly rule?: string };
 
 export interface Approved {
   readonly toolUseId: string;
@@ -143,13 +157,19 @@ export async function guarded(
   req: GuardedRequest,
   act: (approved: Approved) => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
-  const toolUseId = randomUUID();
+  const outcome = await decideGuarded(ctx, req);
+  return outcome.ok ? act(outcome.approved) : errorResult(outcome.text);
+}
+
+/** The pipeline without the action: decides, records, and says how (for hooks, which act elsewhere). */
+export async function decideGuarded(ctx: ServerContext, req: GuardedRequest): Promise<GuardOutcome> {
+  const toolUseId = req.host?.toolUseId ?? randomUUID();
   /** Post-hoc limit violations of this call: appended to the reason of whatever is recorded. */
   let limitNote = '';
   let limitRule: string | undefined;
   /** Writes the decision to the session and the signed trail; throws only if the trail cannot be written. */
   const record = (decision: AuditDecision, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string) => {
-    const why = limitNote ? (reason ? `${reason}; ${limitNote}` : limitNote) : reason;
+    const why = [reason, limitNote, req.context].filter(Boolean).join('; ');
     ctx.session.recordAction(req.tool, decision, why || undefined);
     if (!ctx.trail) return;
     const id = ctx.identity.peek();
@@ -163,23 +183,27 @@ export async function guarded(
       identity: id ? { identityHash: id.identityHash, spiffeId: id.spiffeId, model: id.model, modelSource: id.modelSource, environment: id.environment.type, parentPid: id.parent?.pid, parentExe: id.parent?.exe, parentExeSha256: id.parent?.exeSha256 } : { pending: true, parentPid: process.ppid },
       metrics: ctx.session.metrics(),
       ...(claims && tokenHash ? { token: { jti: claims.jti, sha256: tokenHash } } : {}),
+      ...(req.host ? { origin: 'native' as const } : {}),
     });
   };
   /** A refusal stands even if the trail fails; the failure is logged. */
-  const refuse = (text: string, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string, verdict: AuditDecision = 'deny') => {
+  const refuse = (text: string, reason: string, rule: string | undefined, claims: TokenClaims | null, tokenHash?: string, verdict: AuditDecision = 'deny'): GuardOutcome => {
     try {
       record(verdict, reason, rule, claims, tokenHash);
     } catch (e) {
       log(`could not record a refusal in the audit trail: ${(e as Error).message}`);
     }
-    return errorResult(text);
+    const why = limitNote ? (reason ? `${reason}; ${limitNote}` : limitNote) : reason;
+    return { ok: false, text, verdict, reason: why, rule: rule ?? limitRule };
   };
 
-  const auth = await ctx.gate.authorize(req.tool, req.token);
+  // The host asking about its own tool is not the model: it holds no token and needs none (see src/tools/hook.ts).
+  const auth = req.host ? ({ ok: true, claims: null, tokenHash: undefined } as const) : await ctx.gate.authorize(req.tool, req.token);
   if (!auth.ok) return refuse(`${PREFIX.auth} ${auth.reason}`, `authorization: ${auth.reason}`, 'auth', null);
   if (!ctx.trail) {
     ctx.session.recordAction(req.tool, 'deny', 'audit trail unavailable');
-    return errorResult(`${PREFIX.policy} the audit trail is unavailable (${ctx.trailError ?? 'unknown error'}), so no guarded call can run; fix AFLOCK_HOME and restart`);
+    const reason = `the audit trail is unavailable (${ctx.trailError ?? 'unknown error'}), so no guarded call can run; fix AFLOCK_HOME and restart`;
+    return { ok: false, text: `${PREFIX.policy} ${reason}`, verdict: 'deny', reason };
   }
   const { claims, tokenHash } = auth;
   const g = gatesOf(ctx);
@@ -230,11 +254,13 @@ export async function guarded(
     approvalNote = answer.via === 'remembered' ? `${decision.reason}; approved earlier in this session (remembered)` : `${decision.reason}; approved by the user`;
   }
   ctx.session.addLabels(flow.newLabels);
+  const reason = [approvalNote || decision.reason, req.note].filter(Boolean).join('; ');
   try {
-    record(verdict, approvalNote || decision.reason, decision.rule, claims, tokenHash);
+    record(verdict, reason, decision.rule, claims, tokenHash);
   } catch (e) {
     // A decision we cannot record is a decision we do not act on.
-    return errorResult(`${PREFIX.policy} could not write the audit trail (${(e as Error).message}); the call was not run`);
+    const why = `could not write the audit trail (${(e as Error).message}); the call was not run`;
+    return { ok: false, text: `${PREFIX.policy} ${why}`, verdict: 'deny', reason: why };
   }
-  return act({ toolUseId, claims });
+  return { ok: true, approved: { toolUseId, claims }, verdict, reason, rule: decision.rule ?? limitRule };
 }

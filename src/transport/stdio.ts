@@ -7,11 +7,15 @@ import { createContext, drained, killChildren } from '../startup.ts';
 import { issueSessionToken } from '../tools/token.ts';
 import { identityGate } from '../tools/guard.ts';
 import { log } from '../log.ts';
+import { hookOptions } from '../hooks/options.ts';
+import { HookResponder } from '../hooks/answer.ts';
+import { listenHookSocket } from '../hooks/socket-server.ts';
+import { envVar, isDeno } from '../runtime.ts';
 
 /** How long shutdown waits for calls in flight before it kills their commands. */
 const DRAIN_MS = 2000;
 
-export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean }): Promise<number> {
+export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean; sandboxInBuild?: boolean }): Promise<number> {
   const ctx = await createContext({ ...opts, transport: 'stdio' });
   let experimental: Record<string, object> | undefined;
   const refused = identityGate(ctx);
@@ -21,7 +25,11 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
     const { token } = await issueSessionToken(ctx);
     experimental = { aflock: { token, sessionId: ctx.session.id } };
   }
-  const server = buildServer(ctx, { experimental });
+  const hooks = new HookResponder(ctx, hookOptions(opts.policy, opts.sandboxInBuild === true));
+  const server = buildServer(ctx, { experimental, hooks });
+  // Command hooks of the same Claude Code session reach this server through a socket named after the session.
+  const sessionId = envVar('CLAUDE_CODE_SESSION_ID');
+  const hookSocket = sessionId && !isDeno() ? await listenHookSocket(hooks, sessionId) : null;
   const transport = new StdioServerTransport();
   await server.connect(transport);
   const p = opts.policy;
@@ -37,6 +45,7 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
       await new Promise<void>((r) => setImmediate(r)); // let the last responses reach the transport
       await new Promise<void>((r) => process.stdout.write('', () => r()));
       await server.close().catch(() => undefined);
+      hookSocket?.close();
       log(`shutting down (${why})`);
       resolve(0);
     };

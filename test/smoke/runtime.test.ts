@@ -158,7 +158,7 @@ test(`${leg}: deno without --allow-read and an explicit --policy names the missi
 });
 
 function launchLine(stdout: string): string {
-  const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -- '));
+  const line = stdout.split('\n').find((l) => l.trim().startsWith('claude mcp add aflock -s project -- '));
   assert.ok(line, stdout);
   return line!.trim();
 }
@@ -177,24 +177,25 @@ test(`${leg}: init writes a 0600 starter policy, prints the Claude Code setup, n
   // The real path of what is running: the executable, `node bundle`, or `deno run ... bundle`.
   const expected = leg === 'sea' ? [resolve('dist/aflock-mcp')] : leg === 'node' ? [process.execPath, resolve('dist/aflock-mcp.cjs')] : null;
   const line = launchLine(r.stdout);
-  if (expected) assert.is(line, `claude mcp add aflock -- ${expected.join(' ')} --policy .aflock`);
-  else assert.match(line, new RegExp(`^claude mcp add aflock -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy \\.aflock$`));
+  // The policy path is absolute, so the registration also works for a session started in a subdirectory.
+  if (expected) assert.is(line, `claude mcp add aflock -s project -- ${expected.join(' ')} --policy ${policy}`);
+  else assert.match(line, new RegExp(`^claude mcp add aflock -s project -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy ${policy}$`));
   const block = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
   const mcp = JSON.parse(block);
-  assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', '.aflock']);
+  assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', policy]);
   if (expected) assert.equal([mcp.mcpServers.aflock.command, ...mcp.mcpServers.aflock.args.slice(0, -2)], expected);
   assert.not.ok(existsSync(join(root, '.claude')), 'plain init leaves .claude alone');
 
   writeFileSync(policy, '{"name":"mine"}');
   const again = await runCli(['init'], { cwd: root, env: env() });
-  assert.is(again.code, 2);
-  assert.match(again.stderr, /already exists; init never overwrites/);
+  assert.is(again.code, 0, 'init is idempotent: run twice, it keeps the policy and exits 0 (as init --claude does)');
+  assert.match(again.stdout, /Kept the existing .*\.aflock \(init never overwrites a policy\)/);
   assert.is(readFileSync(policy, 'utf8'), '{"name":"mine"}');
   const extra = await runCli(['init', 'now'], { cwd: root, env: env() });
   assert.is(extra.code, 2);
 });
 
-test(`${leg}: init --claude merges the deny/allow rules and keeps the user's settings`, async () => {
+test(`${leg}: init --claude --deny-native merges the deny/allow rules and keeps the user's settings`, async () => {
   const root = tempDir();
   mkdirSync(join(root, '.claude'));
   const settingsPath = join(root, '.claude', 'settings.json');
@@ -205,7 +206,7 @@ test(`${leg}: init --claude merges the deny/allow rules and keeps the user's set
     hooks: { PreToolUse: [] },
   };
   writeFileSync(settingsPath, JSON.stringify(before, null, 2));
-  const r = await runCli(['init', '--claude'], { cwd: root, env: env() });
+  const r = await runCli(['init', '--claude', '--deny-native'], { cwd: root, env: env() });
   assert.is(r.code, 0, r.stderr);
   const after = JSON.parse(readFileSync(settingsPath, 'utf8'));
   assert.is(after.model, 'opus');
@@ -217,14 +218,14 @@ test(`${leg}: init --claude merges the deny/allow rules and keeps the user's set
   assert.match(r.stdout, /Updated \.claude\/settings\.json:\n  permissions\.deny  \+= Bash, Read, Write, Edit, MultiEdit, NotebookEdit\n  permissions\.allow \+= mcp__aflock__\*\n/);
   assert.ok(existsSync(join(root, '.aflock')), 'the policy is written too');
 
-  const again = await runCli(['init', '--claude'], { cwd: root, env: env() });
+  const again = await runCli(['init', '--claude', '--deny-native'], { cwd: root, env: env() });
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /Kept the existing .*\.aflock/);
   assert.match(again.stdout, /nothing changed/);
   assert.equal(JSON.parse(readFileSync(settingsPath, 'utf8')), after);
 
   const fresh = tempDir();
-  const created = await runCli(['init', '--claude'], { cwd: fresh, env: env() });
+  const created = await runCli(['init', '--claude', '--deny-native'], { cwd: fresh, env: env() });
   assert.is(created.code, 0, created.stderr);
   const made = JSON.parse(readFileSync(join(fresh, '.claude', 'settings.json'), 'utf8'));
   assert.equal(made, { permissions: { deny: ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'WebFetch'], allow: ['mcp__aflock__*'] } });
@@ -237,7 +238,7 @@ test(`${leg}: init --claude refuses a settings file it cannot parse and leaves i
     mkdirSync(join(root, '.claude'));
     const settingsPath = join(root, '.claude', 'settings.json');
     writeFileSync(settingsPath, bad);
-    const r = await runCli(['init', '--claude'], { cwd: root, env: env() });
+    const r = await runCli(['init', '--claude'], { cwd: root, env: env({ HOME: tempDir('aflock-home-') }) });
     assert.is(r.code, 2, `${bad}: ${r.stdout}`);
     assert.match(r.stderr, /^aflock-mcp: .*settings\.json.*not changed/);
     assert.is(readFileSync(settingsPath, 'utf8'), bad);
