@@ -14,6 +14,10 @@
 //   3. Restore the working directory.
 // All of this is synchronous: no other JavaScript runs while the directory is pinned, and nothing in the server uses
 // relative paths after start-up (spawned commands get an explicit cwd).
+//   4. Then every opened descriptor is verified: readlink(/proc/self/fd/N) must be the judged path exactly. Where
+//      that is not readable (Deno without --allow-all; Deno also resolves paths itself and ignores O_NOFOLLOW there),
+//      the check is by inode instead: the name in the pinned directory, not followed, must be the opened inode, and
+//      the pinned directory must still be where it was judged to be.
 //
 // Writes replace the file (a temporary file in the pinned directory, fsync, rename over the name), so a write never
 // changes the inode behind the name: writing a name that is a hard link of another file leaves the other file as it
@@ -127,6 +131,59 @@ export function inPinnedDir<T>(dir: string, what: string, fn: () => T): T {
   }
 }
 
+/** Whether /proc/self/fd can be read here (Linux; under Deno only with --allow-all): learnt on first use. */
+let procFd: boolean | null = null;
+
+/** The path the kernel gives for an open descriptor, or null where /proc/self/fd cannot be read. */
+function descriptorPath(fd: number): string | null {
+  if (procFd === false) return null;
+  try {
+    const p = readlinkSync(`/proc/self/fd/${fd}`);
+    procFd = true;
+    return p;
+  } catch {
+    procFd = false;
+    return null;
+  }
+}
+
+/** How opened descriptors are verified in this process: 'procfs' (exact) or 'inode' (the fallback). For docs/tests. */
+export function verificationMode(): 'procfs' | 'inode' {
+  if (procFd === null) {
+    try {
+      const fd = openSync('/', O_RDONLY);
+      try { descriptorPath(fd); } finally { closeSync(fd); }
+    } catch {
+      procFd = false;
+    }
+  }
+  return procFd ? 'procfs' : 'inode';
+}
+
+/**
+ * Checks, while pinned in `dir`, that descriptor `fd` is the file named `name` in `dir` (see step 4 above), and
+ * returns its fstat. Throws ConfinedRefusal when it is not.
+ */
+function verifyOpened(fd: number, dir: string, name: string, what: string, verb: string): Stats {
+  const st = fstatSync(fd); // first: see openForRead on why the order matters
+  const expected = dir === '/' ? `/${name}` : `${dir}/${name}`;
+  const at = descriptorPath(fd);
+  if (at !== null) {
+    if (at !== expected) throw new ConfinedRefusal(`${what}: the file opened is ${at}, not ${expected} (a directory or link was swapped); nothing was ${verb}`);
+    return st;
+  }
+  let now: Stats | null = null;
+  try {
+    now = lstatSync(name);
+  } catch {
+    // gone: refused below
+  }
+  if (!now || now.isSymbolicLink() || now.dev !== st.dev || now.ino !== st.ino || currentDir() !== dir) {
+    throw new ConfinedRefusal(`${what}: the file opened is not the one at ${expected} (a directory or link was swapped); nothing was ${verb}`);
+  }
+  return st;
+}
+
 /** What a caller may refuse about the opened file (a hard link of a denied file): a reason, or null. */
 export type StatCheck = (st: Stats) => string | null;
 
@@ -146,20 +203,29 @@ export interface OpenedFile {
 export function openForRead(real: string, what: string, check?: StatCheck): OpenedFile {
   const dir = posix.dirname(real);
   const name = posix.basename(real);
-  const fd = inPinnedDir(dir, what, () => {
+  // The stats the checks use are taken before the descriptor is verified to be at the judged path, and a name, once
+  // gone, never comes back to a descriptor: so a file that had one link when verified had no other name then (a hard
+  // link swapped in and out around the open is caught either by its count or by the verification).
+  const { fd, stats } = inPinnedDir(dir, what, () => {
     // lstat first so that a device or FIFO is never even opened (an open can have effects on devices).
     const before = lstatSync(name);
     if (before.isSymbolicLink()) throw new ConfinedRefusal(`${what}: it became a symbolic link after it was checked; nothing was read`);
     if (!before.isFile()) throw notRegular(before);
+    let opened: number;
     try {
-      return openSync(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+      opened = openSync(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new ConfinedRefusal(`${what}: it became a symbolic link after it was checked; nothing was read`);
       throw e;
     }
+    try {
+      return { fd: opened, stats: verifyOpened(opened, dir, name, what, 'read') };
+    } catch (e) {
+      closeSync(opened);
+      throw e;
+    }
   });
   try {
-    const stats = fstatSync(fd);
     if (!stats.isFile()) throw notRegular(stats);
     const refusal = check?.(stats);
     if (refusal) throw new ConfinedRefusal(refusal);
@@ -231,21 +297,33 @@ export function writeReplacing(real: string, content: Buffer, what: string, chec
     }
     const tmp = `.aflock-write-${randomBytes(6).toString('hex')}.tmp`; // short: a long file name plus a suffix could pass NAME_MAX
     const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    const dir = posix.dirname(real);
     try {
+      verifyOpened(fd, dir, tmp, what, 'written');
       let off = 0;
       while (off < content.length) off += writeSync(fd, content, off);
       fsyncSync(fd);
-      closeSync(fd);
     } catch (e) {
       try { closeSync(fd); } catch { /* already closed */ }
       try { unlinkSync(tmp); } catch { /* already gone */ }
       throw e;
     }
     try {
-      renameSync(tmp, name);
-    } catch (e) {
-      try { unlinkSync(tmp); } catch { /* already gone */ }
-      throw e;
+      try {
+        renameSync(tmp, name);
+      } catch (e) {
+        try { unlinkSync(tmp); } catch { /* already gone */ }
+        throw e;
+      }
+      // The descriptor follows the inode through the rename: it must now be at the judged path. With the directory
+      // pinned this cannot fail; it is the check that says so, where paths are resolved by the runtime (Deno).
+      try {
+        verifyOpened(fd, dir, name, what, 'left in place');
+      } catch (e) {
+        throw new ConfinedRefusal(`${(e as Error).message.replace(/; nothing was left in place$/, '')}; the content may have been written elsewhere`);
+      }
+    } finally {
+      closeSync(fd);
     }
   });
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfinedRefusal, inPinnedDir, openForRead, physicalPath, statInPlace, writeReplacing } from '../../src/fs/confined.ts';
+import { ConfinedRefusal, inPinnedDir, openForRead, physicalPath, statInPlace, verificationMode, writeReplacing } from '../../src/fs/confined.ts';
 import { clearProtectedCache, findProtected, hardLinkRefusal } from '../../src/fs/hardlinks.ts';
 import { compilePathRule } from '../../src/policy/paths.ts';
 
@@ -98,6 +98,10 @@ test('inPinnedDir: runs in the directory, restores the working directory, refuse
 });
 
 // ------------------------------------------------------------------------------------------------ reads
+
+test('under Node on Linux, opened files are verified exactly through /proc/self/fd', () => {
+  if (process.platform === 'linux') assert.is(verificationMode(), 'procfs');
+});
 
 test('openForRead: reads the judged file; a link, directory or FIFO there now is not followed or opened', () => {
   const root = tree();
