@@ -233,11 +233,14 @@ export function openForRead(real: string, what: string, check?: StatCheck): Open
     return {
       stats,
       read(maxBytes: number): Buffer {
-        // Read at most maxBytes + 1, so a file that grew past the limit after fstat is noticed.
+        // Read at most maxBytes + 1, so a file that grew past the limit after fstat is noticed. The first buffer fits
+        // the size fstat gave (plus one byte to see the end), so an ordinary file is one read and one allocation.
         const chunks: Buffer[] = [];
         let total = 0;
+        let want = Math.max(stats.size + 1, 256);
         for (;;) {
-          const buf = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+          const buf = Buffer.allocUnsafe(Math.min(want, maxBytes + 1 - total));
+          want = 64 * 1024;
           if (buf.length === 0) break;
           const n = readSync(fd, buf, 0, buf.length, null);
           if (n === 0) break;

@@ -10,7 +10,7 @@
 // project hard-linked in); the kernel sandbox keeps the agent from making such links. A walk too large to finish
 // fails closed: the file is refused with the reason.
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import { pathRuleMatches, viewPath, type PathRule } from '../policy/paths.ts';
+import { pathRuleMatches, viewPath, type PathRule, type PathView } from '../policy/paths.ts';
 
 /** Entries looked at in one walk before giving up (and refusing the hard-linked file). */
 export const MAX_WALK_ENTRIES = 200_000;
@@ -43,8 +43,10 @@ export function findProtected(rules: readonly PathRule[], root: string, limit = 
   const inodes = new Map<string, { path: string; rule: string }>();
   if (rules.length === 0) return { inodes };
   let seen = 0;
-  const consider = (abs: string) => {
-    const view = viewPath(abs, root);
+  const prefix = root === '/' ? '/' : `${root}/`;
+  const consider = (abs: string, base: string) => {
+    // viewPath, without its path.relative (most of a walk's time): `abs` is built from clean segments.
+    const view: PathView = abs.startsWith(prefix) ? { abs, rel: abs.slice(prefix.length), base } : viewPath(abs, root);
     const rule = rules.find((r) => pathRuleMatches(r, view, 'deny'));
     if (!rule) return;
     try {
@@ -71,7 +73,7 @@ export function findProtected(rules: readonly PathRule[], root: string, limit = 
         if (++seen > limit) return `more than ${limit} entries to look through`;
         const abs = dir === '/' ? `/${d.name}` : `${dir}/${d.name}`;
         if (d.isDirectory()) stack.push(abs);
-        else if (d.isFile()) consider(abs);
+        else if (d.isFile()) consider(abs, d.name);
       }
     }
     return undefined;
@@ -90,7 +92,7 @@ export function findProtected(rules: readonly PathRule[], root: string, limit = 
     } catch {
       continue;
     }
-    if (st.isFile()) consider(start);
+    if (st.isFile()) consider(start, start.slice(start.lastIndexOf('/') + 1));
     else if (st.isDirectory()) {
       const why = walk(start);
       if (why) return { inodes, incomplete: why };
