@@ -2,7 +2,9 @@
 // in-process, against what the tools did before (realpath, stat, readFileSync; stat, temp file, rename by path).
 // Interleaved rounds on real files in a temporary directory; median and p99 per operation, in microseconds.
 // The hard-link walk is timed over this repository's own tree (node_modules included) as a stand-in for a project.
-//   node bench/filetools.mjs [--rounds N]
+// With --against OLD_BUNDLE (a dist/aflock-mcp.cjs built from the commit before), also the read_file round trip
+// through both servers, interleaved, with the same policy and file.
+//   node bench/filetools.mjs [--rounds N] [--against OLD_BUNDLE]
 // Benchmarks, not tests: nothing here fails on a number.
 import { build } from 'esbuild';
 import { closeSync, constants, fsyncSync, linkSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -11,10 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { summarize } from './lib/stats.mjs';
+import { StdioClient } from './lib/rpc.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--rounds');
 const ROUNDS = at > 0 ? Number(process.argv[at + 1]) : 4000;
+const ag = process.argv.indexOf('--against');
+const AGAINST = ag > 0 ? resolve(process.argv[ag + 1]) : null;
 
 const work = realpathSync(mkdtempSync(join(tmpdir(), 'aflock-bench-files-')));
 try {
@@ -97,6 +102,28 @@ try {
   }
   const w = summarize(walks);
   console.log(`| hard-link walk of ${REPO} (uncached; ${entries} protected files found) | ${(w.median * 1000).toFixed(0)} | ${(w.p99 * 1000).toFixed(0)} |`);
+  if (AGAINST) {
+    // Round trips: read_file of a 4 KiB file through the old and the new server, interleaved.
+    writeFileSync(join(root, '.aflock'), JSON.stringify({ files: { deny: ['**/.env', '**/*.pem', 'secrets/**'], readOnly: ['.git/**'] } }));
+    const env = { ...process.env, AFLOCK_HOME: join(work, 'home') };
+    delete env.NODE_OPTIONS;
+    const servers = { before: new StdioClient(process.execPath, [AGAINST], { env, cwd: root }), after: new StdioClient(process.execPath, [join(REPO, 'dist/aflock-mcp.cjs')], { env, cwd: root }) };
+    const rt = { before: [], after: [] };
+    try {
+      for (const c of Object.values(servers)) await c.initialize();
+      for (let i = 0; i < 200; i++) for (const c of Object.values(servers)) await c.call('read_file', { path: 'src/app.ts' });
+      const n = Math.min(ROUNDS, 3000);
+      for (let i = 0; i < n; i++) {
+        for (const k of i % 2 ? ['before', 'after'] : ['after', 'before']) rt[k].push((await servers[k].call('read_file', { path: 'src/app.ts' })).ms * 1000);
+      }
+    } finally {
+      for (const c of Object.values(servers)) await c.close();
+    }
+    for (const k of ['before', 'after']) {
+      const s = summarize(rt[k]);
+      console.log(`| read_file 4 KiB round trip, ${k} (${s.n} calls) | ${s.median.toFixed(0)} | ${s.p99.toFixed(0)} |`);
+    }
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

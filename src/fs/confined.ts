@@ -113,8 +113,12 @@ function currentDir(): string | null {
  * directory entered is `dir` itself. `fn` must be synchronous and use names relative to the working directory.
  * OS errors of entering the directory are thrown as they are (ENOENT: the directory does not exist).
  */
+/** The server's own working directory, learnt once: nothing else changes it, so each call saves a getcwd(2). */
+let home: string | null | undefined;
+
 export function inPinnedDir<T>(dir: string, what: string, fn: () => T): T {
-  const before = currentDir();
+  if (home === undefined) home = currentDir();
+  const before = home;
   process.chdir(dir);
   try {
     const entered = currentDir();
@@ -246,9 +250,10 @@ export function openForRead(real: string, what: string, check?: StatCheck): Open
           if (n === 0) break;
           chunks.push(buf.subarray(0, n));
           total += n;
+          if (n < buf.length) break; // a short read of a regular file is its end (for now): no second system call
         }
         if (total > maxBytes) throw new ConfinedRefusal(`${what}: more than ${maxBytes} bytes`);
-        return Buffer.concat(chunks, total);
+        return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
       },
       close() {
         if (!closed) closeSync(fd);
