@@ -22,7 +22,10 @@ export interface EvalContext {
   readonly root: string;
   /** Directory relative paths and Bash commands are resolved against (defaults to the root). */
   readonly cwd?: string;
-  /** Resolves symbolic links of an absolute path (null when it does not exist). Supplied by the caller: no I/O here. */
+  /**
+   * Resolves symbolic links of an absolute path; a path that does not exist yet resolves through its existing
+   * ancestors (null when it cannot be resolved). Supplied by the caller: no I/O here.
+   */
   readonly realpath?: (abs: string) => string | null;
   /**
    * The existing paths a shell glob in a Bash file argument would expand to (null: too many, or unreadable), so that
@@ -154,6 +157,8 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   const { tool, input } = call;
   const subject = subjectOf(tool, input);
   const isBash = tool === 'Bash';
+  // No path or command can hold a NUL byte: the tools refuse one before anything else, and so does every answer.
+  if (subject.includes('\0')) return deny(`Tool '${tool}' input contains a NUL byte, which no path or command can hold`, 'nul-byte');
   const bash = isBash ? new BashView(subject) : null;
 
   // 1. tools.deny, then what the strict Bash analysis cannot see through.
@@ -251,7 +256,9 @@ function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext)
   }
   const views = pathViews(p, ctx);
   const shown = views[0].abs;
-  const denied = firstMatch(files.deny, views, 'deny');
+  // A directory operand of a protected tree is inside it: `.git` itself for `.git/**`, `secrets` for `secrets/**`.
+  const asTree = [...views, ...views.map((v) => viewPath(`${v.abs}/aflock-probe-child`, ctx.root))];
+  const denied = firstMatch(files.deny, asTree, 'deny');
   if (denied) return deny(`File '${shown}' matches deny pattern '${denied.source}'`, denied.source);
   if (isSearch) {
     const children = views.map((v) => viewPath(`${v.abs}/aflock-probe-child`, ctx.root));
@@ -259,7 +266,7 @@ function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext)
     if (inner) return deny(`Directory '${shown}' contains denied files (matches '${inner.source}')`, inner.source);
   }
   if (WRITE_TOOLS.has(tool)) {
-    const ro = firstMatch(files.readOnly, views, 'deny');
+    const ro = firstMatch(files.readOnly, asTree, 'deny');
     if (ro) return deny(`File '${shown}' is read-only (matches '${ro.source}')`, ro.source);
   }
   if (files.allow) {
@@ -368,7 +375,9 @@ function deniedTree(files: NonNullable<CompiledPolicy['files']>, p: string, show
 }
 
 function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {
-  const views = pathViews(path, ctx);
+  const direct = pathViews(path, ctx);
+  // A directory operand of a protected tree is inside it (`cp -r secrets /tmp/x` for `secrets/**`).
+  const views = [...direct, ...direct.map((v) => viewPath(`${v.abs}/aflock-probe-child`, ctx.root))];
   const shown = path === f.path ? `'${f.path}'` : `'${f.path}' (${path})`;
   const denied = firstMatch(files.deny, views, 'deny');
   if (denied) return deny(`Bash command accesses file ${shown} matching deny pattern '${denied.source}'`, denied.source);

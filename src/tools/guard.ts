@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { expandPathGlob } from '../fsglob.ts';
+import { physicalPath } from '../fs/confined.ts';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../context.ts';
 import { evaluateCall, flowCheck, type Decision, type EvalContext, type ToolCall } from '../policy/evaluate.ts';
@@ -63,12 +64,16 @@ export function realpathOrNull(abs: string): string | null {
   }
 }
 
-/** realpathOrNull, remembered for one call: its policy, narrower scopes and confinement check see one answer per path. */
+/**
+ * physicalPath (symbolic links resolved; a path that does not exist yet resolved through its existing ancestors),
+ * remembered for one call: its policy, narrower scopes and confinement check see one answer per path, and the file
+ * tools act on exactly the path that was judged.
+ */
 function realpathOnce(): (abs: string) => string | null {
   const seen = new Map<string, string | null>();
   return (abs) => {
     let real = seen.get(abs);
-    if (real === undefined) seen.set(abs, (real = realpathOrNull(abs)));
+    if (real === undefined) seen.set(abs, (real = physicalPath(abs)));
     return real;
   };
 }
