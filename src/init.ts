@@ -11,7 +11,7 @@ export const NATIVE_TOOLS_TO_DENY = ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit
 export const MCP_ALLOW_RULE = 'mcp__aflock__*';
 
 /** The Deno permissions a fully working server needs (see README, "Deno"). */
-export const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash', '--allow-sys'];
+export const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash,bwrap', '--allow-sys'];
 
 export function starterPolicy(projectName: string): string {
   const policy = {

@@ -67,6 +67,8 @@ export interface ActionRecord {
   metrics?: unknown;
   /** Binds the call to its token by jti and SHA-256 of the token; never the token itself. */
   token?: { jti: string; sha256: string };
+  /** The OS sandbox commands run in: "bubblewrap", "bubblewrap unavailable", "off (--no-sandbox)", ... */
+  sandbox?: string;
 }
 
 export interface Statement {
@@ -226,6 +228,7 @@ export class AuditTrail {
       agentIdentity: rec.identity,
       metrics: rec.metrics,
       tokenBinding: rec.token ? { jti: rec.token.jti, sha256: rec.token.sha256 } : undefined,
+      sandbox: rec.sandbox,
       audit: { seq, prev: this.#prev },
     };
     const statement: Statement = {

@@ -163,6 +163,7 @@ export async function guarded(
       identity: id ? { identityHash: id.identityHash, spiffeId: id.spiffeId, model: id.model, modelSource: id.modelSource, environment: id.environment.type, parentPid: id.parent?.pid, parentExe: id.parent?.exe, parentExeSha256: id.parent?.exeSha256 } : { pending: true, parentPid: process.ppid },
       metrics: ctx.session.metrics(),
       ...(claims && tokenHash ? { token: { jti: claims.jti, sha256: tokenHash } } : {}),
+      sandbox: ctx.sandbox.label(),
     });
   };
   /** A refusal stands even if the trail fails; the failure is logged. */

@@ -11,7 +11,7 @@ import { log } from '../log.ts';
 /** How long shutdown waits for calls in flight before it kills their commands. */
 const DRAIN_MS = 2000;
 
-export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean }): Promise<number> {
+export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean; noSandbox?: boolean }): Promise<number> {
   const ctx = await createContext({ ...opts, transport: 'stdio' });
   let experimental: Record<string, object> | undefined;
   const refused = identityGate(ctx);
@@ -34,6 +34,7 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
       closing = true;
       await drained(ctx, DRAIN_MS);
       killChildren(ctx);
+      await ctx.sandbox.close().catch(() => undefined);
       await new Promise<void>((r) => setImmediate(r)); // let the last responses reach the transport
       await new Promise<void>((r) => process.stdout.write('', () => r()));
       await server.close().catch(() => undefined);
