@@ -3,7 +3,7 @@
 // Fail closed: when bubblewrap (or socat, for the proxy) is missing, or the kernel refuses the namespaces, every
 // command is refused with `Sandbox unavailable: <why>`. Off only when asked explicitly (policy or flag).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { LoadedPolicy } from '../policy/load.ts';
@@ -34,8 +34,11 @@ export function describeMode(m: SandboxMode): string {
   return m.mode === 'on' ? 'bubblewrap' : m.by === 'flag' ? 'off (--no-sandbox)' : 'off (policy sandbox.mode)';
 }
 
+/** The search path execvp uses when PATH is unset (glibc), so we find bwrap where spawn would find bash. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** An executable on PATH, or null. */
-export function which(name: string, path = process.env.PATH ?? ''): string | null {
+export function which(name: string, path = process.env.PATH ?? DEFAULT_PATH): string | null {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, name);
@@ -55,7 +58,7 @@ function runQuiet(file: string, args: string[], timeoutMs: number): Promise<{ co
     let stderr = '';
     let child;
     try {
-      child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? DEFAULT_PATH } });
     } catch (e) {
       resolveRun({ code: -1, stderr: (e as Error).message });
       return;
@@ -156,7 +159,6 @@ export class Sandbox {
     const tmp = join(tmpDir, 'tmp');
     let proxy: RunningProxy | null = null;
     try {
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(tmp, { mode: 0o700 });
       if (network === 'proxy') {
         proxy = await startProxy(join(tmpDir, 'proxy.sock'), { rules: opts.policy.compiled.domains, onDecision: opts.onProxyDecision });
@@ -212,7 +214,7 @@ export class Sandbox {
       proxySocket: this.#proxy?.socketPath ?? null,
       env: sandboxEnv(from, this.#settings.env ?? [], fixed),
     };
-    return { file: this.#bwrap, args: bwrapArgs(spec, command), env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } };
+    return { file: this.#bwrap, args: bwrapArgs(spec, command), env: { PATH: process.env.PATH ?? DEFAULT_PATH } };
   }
 
   /**
@@ -222,7 +224,11 @@ export class Sandbox {
   afterCommand(): string[] {
     const removed: string[] = [];
     for (const p of this.#missingFiles) {
-      if (!existsSync(p)) continue;
+      try {
+        lstatSync(p);
+      } catch {
+        continue;
+      }
       rmSync(p, { recursive: true, force: true });
       removed.push(p);
     }
