@@ -165,6 +165,9 @@ export class Sandbox {
       }
     } catch (e) {
       rmSync(tmpDir, { recursive: true, force: true });
+      if (isDeno() && isPermissionError(e)) {
+        throw new SandboxUnavailable('under Deno the network proxy needs --allow-net (every host: the proxy itself enforces domains), or set sandbox.network to "none" in the policy');
+      }
       throw new SandboxUnavailable(`cannot start the network proxy (${(e as Error).message})`);
     }
     return new Sandbox(opts, bwrap, tmpDir, proxy);
