@@ -170,7 +170,15 @@ export class Sandbox {
       }
       throw new SandboxUnavailable(`cannot start the network proxy (${(e as Error).message})`);
     }
-    return new Sandbox(opts, bwrap, tmpDir, proxy);
+    const sandbox = new Sandbox(opts, bwrap, tmpDir, proxy);
+    try {
+      sandbox.#scanner.scan(); // the first, full scan happens now, in the background, not in the first command
+    } catch (e) {
+      await sandbox.close();
+      if (e instanceof ScanError) throw new SandboxUnavailable(e.message);
+      throw e;
+    }
+    return sandbox;
   }
 
   /** The command line that runs `command` (with bash) in `cwd` inside the sandbox. Throws SandboxUnavailable. */

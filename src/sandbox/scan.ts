@@ -7,6 +7,7 @@
 import { lstatSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { compilePathRule, pathRuleMatches, viewPath, type PathRule, type PathView } from '../policy/paths.ts';
+import { compileGlob, type Glob } from '../policy/patterns.ts';
 
 export interface Covered {
   /** Absolute path to mount over (symbolic links resolved). */
@@ -28,21 +29,53 @@ export class ScanError extends Error {}
 
 interface DirCache {
   mtimeNs: bigint;
-  children: { name: string; kind: 'dir' | 'file' | 'link' | 'other' }[];
+  children: { name: string; kind: 'dir' | 'file' | 'link' | 'other'; denied: boolean; readOnly: boolean }[];
 }
 
-/** A rule plus, for `dir/**`, the rule for `dir` itself: a protected tree includes its top directory. */
+/**
+ * A rule plus, for `dir/**`, the rule for `dir` itself (a protected tree includes its top directory), and cheap
+ * necessary conditions checked first: the policy's glob matcher costs tens of microseconds per path, and nearly
+ * every path of a tree fails on its file name or on a literal directory name alone.
+ */
 interface TreeRule {
   rule: PathRule;
   top: PathRule | null;
+  /** The last segment of the pattern (when it is not `**`): the file name must match it. */
+  base: Glob | null;
+  /** Literal segments of the pattern: each must be a segment of the path. */
+  literals: string[];
 }
 
-function treeRules(rules: readonly PathRule[]): TreeRule[] {
-  return rules.map((rule) => ({ rule, top: rule.source.endsWith('/**') && rule.source.length > 3 ? compilePathRule(rule.source.slice(0, -3)) : null }));
+const GLOB_CHARS = /[*?[\]{}\\]/;
+
+function prefilters(source: string): { base: Glob | null; literals: string[] } {
+  const segs = source.split('/').filter((s) => s !== '' && s !== '.');
+  const last = segs[segs.length - 1] ?? '';
+  let base: Glob | null = null;
+  if (last !== '' && !last.includes('**')) {
+    try {
+      base = compileGlob(last, 'path');
+    } catch {
+      base = null; // the full rule compiled; a part that does not is simply not used as a filter
+    }
+  }
+  return { base, literals: segs.slice(0, -1).filter((s) => !GLOB_CHARS.test(s) && s !== '..') };
 }
 
-function matchesTree(rules: readonly TreeRule[], view: PathView): boolean {
-  return rules.some((r) => pathRuleMatches(r.rule, view, 'deny') || (r.top !== null && pathRuleMatches(r.top, view, 'deny')));
+function treeRules(rules: readonly PathRule[]): { main: TreeRule; top: TreeRule | null }[] {
+  const make = (rule: PathRule): TreeRule => ({ rule, top: null, ...prefilters(rule.source) });
+  return rules.map((rule) => ({ main: make(rule), top: rule.source.endsWith('/**') && rule.source.length > 3 ? make(compilePathRule(rule.source.slice(0, -3))) : null }));
+}
+
+function oneMatches(r: TreeRule, view: PathView, segments: ReadonlySet<string>): boolean {
+  if (r.base && !r.base.matches(view.base)) return false;
+  for (const l of r.literals) if (!segments.has(l)) return false;
+  return pathRuleMatches(r.rule, view, 'deny');
+}
+
+function matchesTree(rules: readonly { main: TreeRule; top: TreeRule | null }[], view: PathView): boolean {
+  const segments = new Set(view.abs.split('/'));
+  return rules.some((r) => oneMatches(r.main, view, segments) || (r.top !== null && oneMatches(r.top, view, segments)));
 }
 
 /** The literal path a relative pattern names when it has no glob character before its `/**` tail (`.claude/**` -> `.claude`). */
@@ -64,8 +97,8 @@ function kindOf(d: Dirent): 'dir' | 'file' | 'link' | 'other' {
 
 export class ProjectScanner {
   readonly #root: string;
-  readonly #deny: TreeRule[];
-  readonly #readOnly: TreeRule[];
+  readonly #deny: ReturnType<typeof treeRules>;
+  readonly #readOnly: ReturnType<typeof treeRules>;
   readonly #limit: number;
   readonly #cache = new Map<string, DirCache>();
   readonly #literalReadOnly: { rel: string; tree: boolean }[];
@@ -82,7 +115,12 @@ export class ProjectScanner {
     const st = statSync(dir, { bigint: true });
     const hit = this.#cache.get(dir);
     if (hit && hit.mtimeNs === st.mtimeNs) return hit.children;
-    const children = readdirSync(dir, { withFileTypes: true }).map((d) => ({ name: d.name, kind: kindOf(d) }));
+    // Each name is classified once, when its directory is listed; the rules never change for a scanner.
+    const children = readdirSync(dir, { withFileTypes: true }).map((d) => {
+      const view = viewPath(join(dir, d.name), this.#root);
+      const denied = matchesTree(this.#deny, view);
+      return { name: d.name, kind: kindOf(d), denied, readOnly: !denied && matchesTree(this.#readOnly, view) };
+    });
     this.#cache.set(dir, { mtimeNs: st.mtimeNs, children });
     return children;
   }
@@ -108,9 +146,8 @@ export class ProjectScanner {
       }
       for (const c of children) {
         const abs = join(dir, c.name);
-        const view = viewPath(abs, this.#root);
-        const denied = matchesTree(this.#deny, view);
-        const readOnly = !denied && !underReadOnly && matchesTree(this.#readOnly, view);
+        const denied = c.denied;
+        const readOnly = !underReadOnly && c.readOnly;
         if (c.kind === 'link') {
           if (!denied && !readOnly) continue;
           const target = resolveLink(abs);
