@@ -355,6 +355,23 @@ maybe(`${leg}: the sandbox mode is in get_policy, get_identity and every audit r
   assert.ok(records.every((p: any) => typeof p.sandbox === 'string'), 'a record without the sandbox mode');
 });
 
+test(`${leg}: unsandboxed too, a background job does not hold the call and its process group dies with it`, async () => {
+  const root = makeProject();
+  const s = await start(root, policy(), ['--no-sandbox']);
+  const tag = String(8000 + Math.floor(Math.random() * 900));
+  try {
+    const t0 = Date.now();
+    const bg = await run(s, `sleep ${tag}1 &`);
+    assert.ok(Date.now() - t0 < 5000, `a background job held the call ${Date.now() - t0} ms`);
+    assert.is(json(bg.r).exitCode, 0);
+    assert.is(json(bg.r).error, undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(pidsOf(`sleep ${tag}1`), []);
+  } finally {
+    await s.close();
+  }
+});
+
 test(`${leg}: fail closed: without bubblewrap, bash refuses with "Sandbox unavailable" and the server says so at start`, async () => {
   const root = makeProject();
   const home = tempDir('aflock-sbx-home-');
