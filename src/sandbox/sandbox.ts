@@ -211,13 +211,18 @@ export class Sandbox {
       for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) fixed[k] = proxyUrl;
       fixed.NO_PROXY = fixed.no_proxy = '';
     }
+    // Sub-policy files of sublayouts are policy too: read-only like the policy file.
+    const subPolicies: Covered[] = [];
+    for (const s of policy.sublayouts?.values() ?? []) {
+      if (s.source !== 'inline' && s.source.startsWith('/') && existsSync(s.source)) subPolicies.push({ path: s.source, dir: false });
+    }
     const spec: BwrapSpec = {
       root: policy.root,
       cwd,
       tmpDir: join(this.#tmpDir, 'tmp'),
       policyFile: policy.path,
       deny: scan.deny,
-      readOnly: scan.readOnly,
+      readOnly: [...scan.readOnly, ...subPolicies],
       missingReadOnlyDirs: scan.missingReadOnlyDirs,
       hiddenDirs,
       reexposed,
