@@ -3,7 +3,7 @@
 // Fail closed: when bubblewrap (or socat, for the proxy) is missing, or the kernel refuses the namespaces, every
 // command is refused with `Sandbox unavailable: <why>`. Off only when asked explicitly (policy or flag).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { LoadedPolicy } from '../policy/load.ts';
@@ -111,6 +111,39 @@ export interface PreparedCommand {
   env: Record<string, string>;
 }
 
+const TMP_PREFIX = 'aflock-sandbox-';
+
+/**
+ * Removes the private temporary directories of servers that died without shutting down (SIGKILL): each is named
+ * after its server's pid, and only ours whose pid is gone are removed. Best effort (Deno may refuse the pid check).
+ */
+function sweepStaleTmpDirs(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const m = name.match(/^aflock-sandbox-(\d+)-[A-Za-z0-9]{6}$/);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // its server is alive
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    const p = join(tmpdir(), name);
+    try {
+      if (uid !== undefined && lstatSync(p).uid !== uid) continue;
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      // someone else's, or already gone
+    }
+  }
+}
+
 /** The home directories commands do not see: every user's, ours included. */
 function homeRoots(env: NodeJS.ProcessEnv): string[] {
   const out = new Set<string>();
@@ -149,9 +182,10 @@ export class Sandbox {
     const network = settings.network ?? 'proxy';
     if (opts.policy.root === '/') throw new SandboxUnavailable('the project root is /, so the whole file system would be writable');
     const bwrap = await probeBubblewrap(network === 'proxy');
+    sweepStaleTmpDirs();
     let tmpDir: string;
     try {
-      tmpDir = mkdtempSync(join(tmpdir(), 'aflock-sandbox-'));
+      tmpDir = mkdtempSync(join(tmpdir(), `${TMP_PREFIX}${process.pid}-`));
       chmodSync(tmpDir, 0o700);
     } catch (e) {
       throw new SandboxUnavailable(`cannot make a private temporary directory (${(e as Error).message})`);

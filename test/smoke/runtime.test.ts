@@ -167,7 +167,7 @@ test(`${leg}: init writes a 0600 starter policy, prints the Claude Code setup, n
   const expected = leg === 'sea' ? [resolve('dist/aflock-mcp')] : leg === 'node' ? [process.execPath, resolve('dist/aflock-mcp.cjs')] : null;
   const line = launchLine(r.stdout);
   if (expected) assert.is(line, `claude mcp add aflock -- ${expected.join(' ')} --policy .aflock`);
-  else assert.match(line, new RegExp(`^claude mcp add aflock -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy \\.aflock$`));
+  else assert.match(line, new RegExp(`^claude mcp add aflock -- \\S*deno run --no-prompt .*--allow-run=bash,bwrap .*${resolve('dist/aflock-mcp.mjs')} --policy \\.aflock$`));
   const block = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
   const mcp = JSON.parse(block);
   assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', '.aflock']);
