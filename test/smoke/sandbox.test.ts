@@ -235,6 +235,9 @@ maybe(`${leg}: the network is only the proxy: denied hosts, IP spellings and cur
       `node -e "require('http').get('http://127.0.0.1:${d}/', r => r.pipe(process.stdout)).on('error', e => console.log(e.code))"`,
       `printf 'CONNECT 127.0.0.1:${d} HTTP/1.1\\r\\n\\r\\n' | socat - TCP:127.0.0.1:3128`,
       `curl -s --max-time 3 -x http://127.0.0.1:3128 http://169.254.169.254/latest/meta-data/`,
+      `timeout 5 openssl s_client -connect 127.0.0.1:${d} </dev/null 2>&1 | head -3`,
+      `timeout 10 pip download --no-deps -d /tmp/p --index-url http://127.0.0.1:${d}/simple requests 2>&1 | tail -2`,
+      `git ls-remote http://127.0.0.1:${d}/repo.git 2>&1 | tail -1`,
     ];
     for (const cmd of attacks) {
       const { out } = await run(s, cmd);
@@ -399,6 +402,36 @@ test(`${leg}: fail closed: without bubblewrap, bash refuses with "Sandbox unavai
   } finally {
     s.kill();
   }
+});
+
+maybe(`${leg}: the sandbox command: same sandbox, stdio passed through, the command's exit status, 126 when unavailable`, async () => {
+  const root = makeProject();
+  const home = tempDir('aflock-sbx-home-');
+  cleanup.push(home);
+  writeFileSync(join(root, '.aflock'), JSON.stringify(policy()));
+  const env = { ...serverEnv(home) };
+  const { runCli } = await import('../helpers/rpc.ts');
+  const r = await runCli(['sandbox', '--', 'bash', '-c', 'cat; cat .env; env; exit 7'], { cwd: root, env, input: 'from-stdin\n' });
+  assert.is(r.code, 7, r.stderr);
+  assert.match(r.stdout, /^from-stdin$/m);
+  assert.not.ok(r.stdout.includes(FILE_CANARY) || r.stdout.includes(ENV_CANARY), r.stdout);
+  assert.match(r.stderr, /\.env: Permission denied/);
+  const words = await runCli(['sandbox', '--policy', join(root, '.aflock'), '--workdir', 'src', '--', 'printf', '%s|', 'a b', "it's", '$HOME'], { cwd: root, env });
+  assert.is(words.code, 0, words.stderr);
+  assert.is(words.stdout, "a b|it's|$HOME|", 'arguments are passed as words, not re-parsed by a shell');
+  const outside = await runCli(['sandbox', '--workdir', '/', '--', 'true'], { cwd: root, env });
+  assert.is(outside.code, 126);
+  const bin = tempDir('aflock-sbx-bin2-');
+  cleanup.push(bin);
+  const { symlinkSync } = await import('node:fs');
+  for (const t of ['bash', 'deno']) {
+    const w = spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' });
+    if (w.status === 0) symlinkSync(w.stdout.trim(), join(bin, t));
+  }
+  const none = await runCli(['sandbox', '--', 'echo', 'should-not-run'], { cwd: root, env: { ...env, PATH: bin } });
+  assert.is(none.code, 126);
+  assert.is(none.stdout, '');
+  assert.match(none.stderr, /^Sandbox unavailable: bubblewrap \(bwrap\) is not on PATH; install it: .*\n$/);
 });
 
 test.after(() => {
