@@ -17,7 +17,7 @@ import { runSandboxCommand, SANDBOX_UNAVAILABLE_EXIT } from './sandbox/command.t
 export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.
 
 Usage:
-  aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME]
+  aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME] [--no-sandbox]
                                     serve MCP on stdio (spawned by the agent, e.g. Claude Code)
   aflock-mcp serve --http [--port N] --bootstrap-secret-file PATH [--policy PATH] ...
                                     serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)

@@ -117,14 +117,16 @@ export async function startProxy(socketPath: string, opts: ProxyOptions): Promis
       report(t);
       if (!t.ok) return refuseSocket(client, t.reason);
       const upstream = track(connect({ host: t.address, port: t.port }));
+      let connected = false;
       upstream.once('connect', () => {
+        connected = true;
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length > 0) upstream.write(head);
         upstream.pipe(client);
         client.pipe(upstream);
       });
       upstream.once('error', (e) => {
-        if (!upstream.readyState || upstream.connecting) refuseSocket(client, `cannot connect to ${t.host}:${t.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
+        if (!connected) refuseSocket(client, `cannot connect to ${t.host}:${t.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
         else client.destroy();
       });
       client.once('close', () => upstream.destroy());
@@ -152,6 +154,7 @@ export async function startProxy(socketPath: string, opts: ProxyOptions): Promis
     }
     const headers = { ...req.headers };
     for (const h of Object.keys(headers)) if (h.startsWith('proxy-')) delete headers[h];
+    headers.host = url.host; // the host that was checked, not a second one the client put in the header
     const up = httpRequest({ host: t.address, port: t.port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
