@@ -12,14 +12,18 @@ import { denoCanListenLocally, denoCanRead, denoPermissionSummary, envVar, isDen
 import { parsePolicy } from './policy/load.ts';
 import { sha256Hex } from './audit/json.ts';
 import { LOCKED_POLICY_TEXT } from './policy/defaults.ts';
+import { runSandboxCommand, SANDBOX_UNAVAILABLE_EXIT } from './sandbox/command.ts';
 
 export const USAGE = `aflock-mcp ${VERSION}: an MCP server that enforces a .aflock policy on an AI agent's tool calls.
 
 Usage:
-  aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME]
+  aflock-mcp [serve] [--policy PATH] [--root DIR] [--model NAME] [--no-sandbox]
                                     serve MCP on stdio (spawned by the agent, e.g. Claude Code)
   aflock-mcp serve --http [--port N] --bootstrap-secret-file PATH [--policy PATH] ...
                                     serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)
+  aflock-mcp sandbox [--policy PATH] [--workdir DIR] -- COMMAND [ARG...]
+                                    run COMMAND in the sandbox the bash tool uses (exit: its status; 126 when
+                                    the sandbox cannot be made, with one line 'Sandbox unavailable: <why>')
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
   aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
   aflock-mcp init [--claude [--deny-native] [--no-user-hooks]]
@@ -36,6 +40,8 @@ Options:
                   (default: the working directory; without one, an embedded safe default policy)
   --root DIR      project root for paths (default: the policy's directory)
   --model NAME    the agent's model, recorded as self-reported identity
+  --no-sandbox    run bash commands without the OS sandbox (docs/sandbox.md); shown by get_policy and
+                  get_identity and recorded in every audit record
   --http          serve Streamable HTTP on 127.0.0.1 instead of stdio; needs a bootstrap secret
   --port N        HTTP port (default 0: any free port; the URL is printed on stderr)
   --bootstrap-secret-file PATH
@@ -96,6 +102,7 @@ async function serve(argv: string[]): Promise<number> {
     port: { type: 'string' },
     'bootstrap-secret-file': { type: 'string' },
     host: { type: 'string' },
+    'no-sandbox': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' (see aflock-mcp --help)`);
   const policy = loadForServe(values.policy as string | undefined, values.root as string | undefined);
@@ -110,12 +117,31 @@ async function serve(argv: string[]): Promise<number> {
     // Loaded only here: the HTTP stack (@hono/node-server, node:http2, and the fetch globals it touches, which make
     // Node load undici) costs stdio start-up ~5-7 ms of a ~100 ms start (bench/, BENCHMARKS.md).
     const { serveHttp } = await import('./transport/http.ts');
-    return serveHttp({ policy, modelFlag: values.model as string | undefined, port, secretFile });
+    return serveHttp({ policy, modelFlag: values.model as string | undefined, port, secretFile, noSandbox: values['no-sandbox'] === true });
   }
   for (const flag of ['port', 'bootstrap-secret-file', 'host'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --http only`);
   }
-  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken, sandboxInBuild: /aflock-mcp sandbox\b/.test(USAGE) });
+  return serveStdio({ policy, modelFlag: values.model as string | undefined, requireToken, sandboxInBuild: /aflock-mcp sandbox\b/.test(USAGE), noSandbox: values['no-sandbox'] === true });
+}
+
+/** `sandbox [--policy PATH] [--workdir DIR] -- COMMAND [ARG...]`: options before `--`, the command after it. */
+async function sandboxCommand(argv: string[]): Promise<number> {
+  const dash = argv.indexOf('--');
+  if (dash < 0 || dash === argv.length - 1) throw new UsageError('sandbox needs -- COMMAND [ARG...] (see aflock-mcp --help)');
+  const { values, positionals } = parse(argv.slice(0, dash), { policy: { type: 'string', short: 'p' }, workdir: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}' before -- (see aflock-mcp --help)`);
+  let policy: LoadedPolicy;
+  try {
+    policy = loadForServe(values.policy as string | undefined, undefined);
+  } catch (e) {
+    if (e instanceof PolicyLoadError) {
+      process.stderr.write(`Sandbox unavailable: policy ${e.message}\n`);
+      return SANDBOX_UNAVAILABLE_EXIT;
+    }
+    throw e;
+  }
+  return runSandboxCommand(policy, values.workdir as string | undefined, argv.slice(dash + 1));
 }
 
 function checkPolicy(argv: string[]): number {
@@ -151,6 +177,8 @@ export async function run(argv: string[]): Promise<number> {
         return await serve([]);
       case 'serve':
         return await serve(rest);
+      case 'sandbox':
+        return await sandboxCommand(rest);
       case 'check-policy':
         return checkPolicy(rest);
       case 'verify':

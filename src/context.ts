@@ -27,6 +27,8 @@ export interface ServerContext {
   readonly bootstrap?: BootstrapSecret;
   /** Counts tool calls in flight, so shutdown can wait for their responses. */
   readonly inflight: { count: number; idle: Array<() => void> };
+  /** The OS sandbox every `bash` command runs in (src/sandbox), or its explicit absence. */
+  readonly sandbox: import('./sandbox/service.ts').SandboxService;
   /** Child processes started by `bash`, killed at shutdown. */
   readonly children: Set<import('node:child_process').ChildProcess>;
 }

@@ -14,7 +14,7 @@ export const NATIVE_TOOLS_TO_DENY = ['Bash', 'Read', 'Write', 'Edit', 'MultiEdit
 export const MCP_ALLOW_RULE = 'mcp__aflock__*';
 
 /** The Deno permissions a fully working server needs (see README, "Deno"). */
-export const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash', '--allow-sys'];
+export const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash,bwrap', '--allow-sys', '--allow-net'];
 
 export function starterPolicy(projectName: string): string {
   const policy = {
@@ -37,7 +37,11 @@ export function starterPolicy(projectName: string): string {
     },
     files: {
       deny: ['**/.env', '**/.env.*', '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/.ssh/**', '**/.aws/credentials', '**/.netrc', '**/.npmrc'],
-      readOnly: ['.aflock', '.claude/**', '.mcp.json', '.git/**'],
+      // Not `.git/**`: the sandbox enforces readOnly in the kernel, and git must write objects, refs and the index to
+      // commit. What is protected is what makes git run code or change what it runs: config (core.fsmonitor,
+      // core.hooksPath, aliases, filter and diff drivers, credential helpers), hooks, attributes that pick drivers,
+      // and the same files of submodules and worktrees.
+      readOnly: ['.aflock', '.claude/**', '.mcp.json', '.git/config', '.git/config.worktree', '.git/hooks/**', '.git/info/attributes', '.git/modules/**/config', '.git/modules/**/hooks/**', '.git/worktrees/*/config.worktree'],
     },
   };
   return `${JSON.stringify(policy, null, 2)}\n`;

@@ -12,10 +12,21 @@ import { normalizeLimits } from './policy/sublayouts.ts';
 import { log } from './log.ts';
 import { killProcessGroup } from './tools/bash.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
+import { SandboxService } from './sandbox/service.ts';
 
-export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret }): Promise<ServerContext> {
+export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret; noSandbox?: boolean }): Promise<ServerContext> {
   const session = new Session();
   const tokens = await TokenAuthority.create(session.id, opts.policy.digest);
+  // Commands never see the trails (they could not forge a signature, but they could delete or read them) nor the
+  // bootstrap secret.
+  const alwaysHide: string[] = [];
+  try {
+    alwaysHide.push(aflockHome());
+  } catch {
+    // no home: no trail to hide
+  }
+  if (opts.bootstrap) alwaysHide.push(opts.bootstrap.path);
+  const sandbox = new SandboxService(opts.policy, { noSandbox: opts.noSandbox === true, alwaysHide });
   let trail: AuditTrail | null = null;
   let trailError: string | undefined;
   try {
@@ -40,6 +51,7 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     transport: opts.transport,
     ...(opts.bootstrap ? { bootstrap: opts.bootstrap } : {}),
     inflight: { count: 0, idle: [] },
+    sandbox,
     children: new Set(),
   };
 }

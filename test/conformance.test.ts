@@ -80,7 +80,9 @@ async function runVector(v: Vector): Promise<{ verdict: string; detail: string }
   if (v.policy !== null) {
     writeFileSync(join(root, '.aflock'), JSON.stringify(v.policy, null, 2));
   }
-  if (needsWideRoot(v, root)) args.push('--root', '/');
+  // A root of / would make the whole file system writable, so the sandbox refuses it; these vectors are about the
+  // analyzer's decisions (the reference confined nothing), so they run without it, explicitly.
+  if (needsWideRoot(v, root)) args.push('--root', '/', '--no-sandbox');
   const sc = v.scenario ?? {};
   const home = sc.signingEnabled === false ? join(tempDir(), 'not-a-dir') : tempDir('aflock-home-');
   if (sc.signingEnabled === false) writeFileSync(home, 'a file where AFLOCK_HOME should be a directory');

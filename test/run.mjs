@@ -77,7 +77,7 @@ function findDeno() {
 }
 
 /** The permissions the README gives for a fully working server under Deno, HTTP mode included. */
-const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash', '--allow-sys', '--allow-net=127.0.0.1'];
+const DENO_FLAGS = ['--no-prompt', '--allow-env', '--allow-read', '--allow-write', '--allow-run=bash,bwrap', '--allow-sys', '--allow-net'];
 
 const legs = (process.env.AFLOCK_LEGS ?? 'node,sea,deno').split(',').map((s) => s.trim()).filter(Boolean);
 const hasSmoke = entries.some((e) => /[\\/]smoke[\\/]/.test(e));

@@ -69,6 +69,8 @@ export interface ActionRecord {
   token?: { jti: string; sha256: string };
   /** `native`: the host's own tool (e.g. Claude Code's Bash), decided through a hook. Absent: an MCP tool of ours. */
   origin?: 'native';
+  /** The OS sandbox commands run in: "bubblewrap", "bubblewrap unavailable", "off (--no-sandbox)", ... */
+  sandbox?: string;
 }
 
 export interface Statement {
@@ -229,6 +231,7 @@ export class AuditTrail {
       metrics: rec.metrics,
       tokenBinding: rec.token ? { jti: rec.token.jti, sha256: rec.token.sha256 } : undefined,
       origin: rec.origin,
+      sandbox: rec.sandbox,
       audit: { seq, prev: this.#prev },
     };
     const statement: Statement = {

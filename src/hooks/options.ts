@@ -17,7 +17,8 @@ export function sandboxTurnedOff(policy: LoadedPolicy['policy']): boolean {
  * `sandboxInBuild`: this executable has the `aflock-mcp sandbox` subcommand (its --help lists it). Until it does,
  * native Bash runs as the `bash` tool does in such a build: decided by the analyzer, not wrapped.
  */
-export function hookOptions(policy: LoadedPolicy, sandboxInBuild: boolean): HookOptions {
+export function hookOptions(policy: LoadedPolicy, sandboxInBuild: boolean, noSandboxFlag = false): HookOptions {
+  if (noSandboxFlag) return { serverName: SERVER_NAME, sandbox: { wrap: false, why: 'the server runs with --no-sandbox' } };
   if (sandboxTurnedOff(policy.policy)) return { serverName: SERVER_NAME, sandbox: { wrap: false, why: 'the policy turns the sandbox off (sandbox.mode "off")' } };
   if (!sandboxInBuild) return { serverName: SERVER_NAME, sandbox: { wrap: false, why: "this build has no 'aflock-mcp sandbox' subcommand" } };
   return { serverName: SERVER_NAME, sandbox: { wrap: true, target: { launch: launchCommand(), policyPath: policy.path } } };

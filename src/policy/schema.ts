@@ -42,6 +42,23 @@ const domainsSchema = z.strictObject({
   deny: patternList.optional(),
 });
 
+/** Names of environment variables passed into the sandbox: exact names, or a prefix ending in `*` (`NODE_*`). */
+const envNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'an environment variable name, or a prefix ending in "*" (NODE_*)');
+
+/**
+ * The OS sandbox every `bash` command runs in (docs/sandbox.md). It is on unless a policy turns it off explicitly.
+ *   mode     "on" (default) or "off" (commands run unconfined; recorded in every audit record)
+ *   network  "proxy" (default: HTTP(S) through the server's proxy, which enforces `domains`) or "none"
+ *   env      extra environment variables passed in (a name that looks like a credential passes only when named exactly)
+ */
+const sandboxSchema = z.strictObject({
+  mode: z.enum(['on', 'off']).optional(),
+  network: z.enum(['proxy', 'none']).optional(),
+  env: z.array(envNameSchema).optional(),
+});
+
 const flowRuleSchema = z.strictObject({
   deny: z
     .string()
@@ -171,6 +188,7 @@ export const policySchema = z.strictObject({
   tools: toolsSchema.optional(),
   files: filesSchema.optional(),
   domains: domainsSchema.optional(),
+  sandbox: sandboxSchema.optional(),
   dataFlow: dataFlowSchema.optional(),
   hooks: hooksSchema.optional(),
   sublayouts: z.array(sublayoutSchema).optional(),
@@ -188,6 +206,7 @@ export type Limit = z.infer<typeof limitSchema>;
 export type Limits = z.infer<typeof limitsSchema>;
 export type LimitName = keyof Limits;
 export type Sublayout = z.infer<typeof sublayoutSchema>;
+export type SandboxSettings = z.infer<typeof sandboxSchema>;
 
 /** A limit in object form, enforcement defaulted as the reference does (fail-fast). */
 export function normalizeLimit(limit: Limit): { value: number; enforcement: 'fail-fast' | 'post-hoc' } {

@@ -9,6 +9,7 @@ import { errorResult, jsonResult, PREFIX } from './result.ts';
 import { runStepAttestation } from './step.ts';
 import { isPermissionError } from '../runtime.ts';
 import type { CallScope } from '../approval.ts';
+import { SandboxUnavailable } from '../sandbox/sandbox.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 600;
@@ -50,21 +51,42 @@ export function killProcessGroup(child: ChildProcess): void {
   }
 }
 
-export function runCommand(ctx: ServerContext, command: string, cwd: string, timeoutSeconds: number): Promise<RunResult> {
+/** How a command is started: bubblewrap's command line from src/sandbox, or (sandbox off) plain bash. */
+export interface Launch {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  sandboxed: boolean;
+}
+
+export function unsandboxedLaunch(command: string): Launch {
+  return { file: 'bash', args: ['-c', command], env: childEnv(), sandboxed: false };
+}
+
+/** After the shell exits, how long its output pipes may stay open before the call ends anyway. */
+const DRAIN_AFTER_EXIT_MS = 200;
+
+/**
+ * Runs a command and ends the call when the shell itself exits, not when every pipe closes: a background job
+ * (`sleep 1000 &`) holds the pipes but not the call. In the sandbox the shell is the PID namespace's main process,
+ * so its exit takes every process it started with it (bubblewrap's init leaves, the kernel kills the namespace);
+ * unsandboxed, the process group is killed (what `setsid` moved out of the group escapes: the sandbox is what holds).
+ */
+export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, timeoutSeconds: number): Promise<RunResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn('bash', ['-c', command], {
+      child = spawn(launch.file, launch.args, {
         cwd,
-        env: childEnv(),
+        env: launch.env,
         stdio: ['ignore', 'pipe', 'pipe'], // never our stdin: it is the MCP channel
         detached: true, // own process group, so a timeout kills the command's children too
       });
     } catch (e) {
       // Deno without --allow-run=bash (or --allow-env) throws here instead of emitting 'error'.
-      const hint = isPermissionError(e) ? ' (under Deno: run with --allow-run=bash --allow-env)' : '';
-      resolve({ exitCode: -1, output: '', error: `could not start bash: ${(e as Error).message}${hint}`, durationMs: 0 });
+      const hint = isPermissionError(e) ? ` (under Deno: run with --allow-run=${launch.sandboxed ? 'bash,bwrap' : 'bash'} --allow-env)` : '';
+      resolve({ exitCode: -1, output: '', error: `could not start ${launch.sandboxed ? 'the sandbox' : 'bash'}: ${(e as Error).message}${hint}`, durationMs: 0 });
       return;
     }
     ctx.children.add(child);
@@ -89,21 +111,41 @@ export function runCommand(ctx: ServerContext, command: string, cwd: string, tim
       killProcessGroup(child);
     }, timeoutSeconds * 1000);
     let spawnError: Error | null = null;
-    child.on('error', (e) => {
-      spawnError = e;
-    });
-    child.on('close', (code, signal) => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      clearTimeout(drainTimer);
       ctx.children.delete(child);
+      killProcessGroup(child); // what the shell left running in its group
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      const code = exit?.code ?? null;
+      const signal = exit?.signal ?? null;
       let output = Buffer.concat(chunks).toString('utf8').trim();
       if (dropped > 0) output += `\n[aflock: output truncated, ${dropped} more bytes dropped]`;
-      const result: RunResult = { exitCode: code ?? -1, output, durationMs: Math.round(performance.now() - started) };
-      if (spawnError) result.error = `could not start bash: ${(spawnError as Error).message}`;
-      else if (timedOut) result.error = `timed out after ${timeoutSeconds}s (process group killed)`;
+      const result: RunResult = { exitCode: timedOut ? -1 : (code ?? -1), output, durationMs: Math.round(performance.now() - started) };
+      if (spawnError) result.error = `could not start ${launch.sandboxed ? 'the sandbox (bwrap)' : 'bash'}: ${(spawnError as Error).message}`;
+      else if (timedOut) result.error = `timed out after ${timeoutSeconds}s (${launch.sandboxed ? 'sandbox' : 'process group'} killed)`;
       else if (signal) result.error = `killed by ${signal}`;
       else if (code !== 0) result.error = `exit status ${code}`;
       if (dropped > 0) result.truncated = true;
       resolve(result);
+    };
+    let drainTimer: NodeJS.Timeout | undefined;
+    child.on('error', (e) => {
+      spawnError = e;
+      finish();
+    });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      drainTimer = setTimeout(finish, DRAIN_AFTER_EXIT_MS);
+    });
+    child.on('close', (code, signal) => {
+      exit ??= { code, signal };
+      finish();
     });
   });
 }
@@ -134,6 +176,7 @@ export async function bashTool(ctx: ServerContext, args: BashArgs, caller?: Call
   const timeout = args.timeout ?? DEFAULT_TIMEOUT_SECONDS;
   if (!(timeout > 0 && timeout <= MAX_TIMEOUT_SECONDS)) return errorResult(`timeout must be between 0 and ${MAX_TIMEOUT_SECONDS} seconds`);
   const wd = resolveWorkdir(ctx, args.workdir);
+  await ctx.sandbox.ready(); // so the audit record says whether the sandbox is there
   if (!wd.ok) return errorResult(`${PREFIX.policy} ${wd.reason}`);
   const input = {
     command: args.command,
@@ -142,7 +185,21 @@ export async function bashTool(ctx: ServerContext, args: BashArgs, caller?: Call
     ...(args.reason ? { reason: args.reason } : {}),
   };
   return guarded(ctx, { tool: 'Bash', input, token: args._token, cwd: wd.dir, caller }, async () => {
-    const r = await runCommand(ctx, args.command, wd.dir, timeout);
+    let launch: Launch;
+    let sandbox = null;
+    try {
+      sandbox = await ctx.sandbox.get();
+      launch = sandbox ? { ...sandbox.prepare(args.command, wd.dir), sandboxed: true } : unsandboxedLaunch(args.command);
+    } catch (e) {
+      if (e instanceof SandboxUnavailable) return errorResult(e.message);
+      throw e;
+    }
+    const r = await runCommand(ctx, launch, wd.dir, timeout);
+    const removed = sandbox?.afterCommand() ?? [];
+    if (removed.length > 0) {
+      const note = `[aflock: removed ${removed.join(', ')}: files.readOnly paths may not be created]`;
+      r.output = r.output ? `${r.output}\n${note}` : note;
+    }
     if (args.attest && args.step) return runStepAttestation(ctx, args.step, args.command, wd.dir, r);
     return jsonResult({ exitCode: r.exitCode, output: r.output, ...(r.error ? { error: r.error } : {}), ...(r.truncated ? { truncated: true } : {}) }, true);
   });

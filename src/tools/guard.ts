@@ -189,6 +189,7 @@ export async function decideGuarded(ctx: ServerContext, req: GuardedRequest): Pr
       metrics: ctx.session.metrics(),
       ...(claims && tokenHash ? { token: { jti: claims.jti, sha256: tokenHash } } : {}),
       ...(req.host ? { origin: 'native' as const } : {}),
+      sandbox: ctx.sandbox.label(),
     });
   };
   /** A refusal stands even if the trail fails; the failure is logged. */

@@ -10,19 +10,22 @@ import { jsonResult } from './result.ts';
 
 export async function getIdentityTool(ctx: ServerContext): Promise<CallToolResult> {
   const id = await ctx.identity.get();
+  await ctx.sandbox.ready();
   const refusal = identityGate(ctx);
   // Whether this identity may use the policy at all (identity.allowedModels / allowedEnvironments).
   const admission = refusal ? { admitted: false, reason: refusal.reason, rule: refusal.rule } : { admitted: true };
-  return jsonResult({ ...id, admission } as Record<string, unknown>);
+  return jsonResult({ ...id, admission, sandbox: ctx.sandbox.status() } as Record<string, unknown>);
 }
 
-export function getPolicyTool(ctx: ServerContext): CallToolResult {
+export async function getPolicyTool(ctx: ServerContext): Promise<CallToolResult> {
+  await ctx.sandbox.ready();
   const p = ctx.policy;
   return jsonResult({
     name: p.name,
     source: p.path ?? 'embedded default policy',
     digest: p.digest,
     projectRoot: p.root,
+    sandbox: ctx.sandbox.status(),
     policy: { ...p.policy, ...(p.policy.limits ? { limits: normalizeLimits(p.policy.limits) } : {}) },
     ...(p.sublayouts && p.sublayouts.size > 0
       ? {

@@ -100,6 +100,7 @@ function recordTokenDecision(
       reason,
       identity: caller ? { http: caller.describe() } : { transport: ctx.transport },
       ...(issued ? { token: { jti: issued.claims.jti, sha256: tokenSha256(issued.token) } } : {}),
+      sandbox: ctx.sandbox.label(),
     });
   } catch (e) {
     log(`could not record a get_token decision in the audit trail: ${(e as Error).message}`);

@@ -314,6 +314,7 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
         server.closeIdleConnections();
         await drained(ctx, DRAIN_MS);
         killChildren(ctx);
+        await ctx.sandbox.close().catch(() => undefined);
         await new Promise<void>((r) => setImmediate(r)); // let the last responses reach their sockets
         await Promise.all([...sessions.values()].map((s) => s.server.close().catch(() => undefined)));
         sessions.clear();
@@ -329,6 +330,7 @@ export interface ServeHttpOptions {
   port: number;
   /** Path of the bootstrap secret file (flag or AFLOCK_BOOTSTRAP_SECRET_FILE); undefined refuses to start. */
   secretFile: string | undefined;
+  noSandbox?: boolean;
 }
 
 /** `aflock-mcp serve --http`: resolves with the exit code on SIGTERM/SIGINT. Configuration problems throw ConfigError. */
@@ -340,7 +342,7 @@ export async function serveHttp(opts: ServeHttpOptions): Promise<number> {
   }
   const bootstrap = BootstrapSecret.load(opts.secretFile);
   if (bootstrap.created) log(`created the bootstrap secret file ${bootstrap.path} (mode 0600); pass its content once as get_token's _bootstrap argument`);
-  const ctx = await createContext({ policy: opts.policy, transport: 'http', modelFlag: opts.modelFlag, requireToken: true, bootstrap });
+  const ctx = await createContext({ policy: opts.policy, transport: 'http', modelFlag: opts.modelFlag, requireToken: true, bootstrap, noSandbox: opts.noSandbox });
   const probe = PeerCheck.probe();
   let peer: PeerCheck | null = null;
   if (probe instanceof PeerCheck) peer = probe;

@@ -15,7 +15,7 @@ import { envVar, isDeno } from '../runtime.ts';
 /** How long shutdown waits for calls in flight before it kills their commands. */
 const DRAIN_MS = 2000;
 
-export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean; sandboxInBuild?: boolean }): Promise<number> {
+export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: string; requireToken: boolean; sandboxInBuild?: boolean; noSandbox?: boolean }): Promise<number> {
   const ctx = await createContext({ ...opts, transport: 'stdio' });
   let experimental: Record<string, object> | undefined;
   const refused = identityGate(ctx);
@@ -25,7 +25,7 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
     const { token } = await issueSessionToken(ctx);
     experimental = { aflock: { token, sessionId: ctx.session.id } };
   }
-  const hooks = new HookResponder(ctx, hookOptions(opts.policy, opts.sandboxInBuild === true));
+  const hooks = new HookResponder(ctx, hookOptions(opts.policy, opts.sandboxInBuild === true, opts.noSandbox === true));
   const server = buildServer(ctx, { experimental, hooks });
   // Command hooks of the same Claude Code session reach this server through a socket named after the session.
   const sessionId = envVar('CLAUDE_CODE_SESSION_ID');
@@ -42,6 +42,7 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
       closing = true;
       await drained(ctx, DRAIN_MS);
       killChildren(ctx);
+      await ctx.sandbox.close().catch(() => undefined);
       await new Promise<void>((r) => setImmediate(r)); // let the last responses reach the transport
       await new Promise<void>((r) => process.stdout.write('', () => r()));
       await server.close().catch(() => undefined);

@@ -38,12 +38,13 @@ test(`${leg}: empty environment (env -i): initialize, tools/list, guarded calls,
     const w = await s.call('write_file', { path: 'out.txt', content: 'from an empty env' });
     assert.not.ok(w.isError, text(w));
     assert.is(readFileSync(join(root, 'out.txt'), 'utf8'), 'from an empty env');
-    const b = json(await s.call('bash', { command: 'echo hi' }));
+    const r = await s.call('bash', { command: 'echo hi' });
     if (leg === 'deno') {
-      // PATH holds only deno, so there is no bash to find: a clear error, not a crash.
-      assert.match(b.error, /^could not start bash/);
+      // PATH holds only deno, so there is no bubblewrap to find: the sandbox cannot be made and bash refuses, clearly.
+      assert.ok(r.isError);
+      assert.match(text(r), /^Sandbox unavailable: bubblewrap \(bwrap\) is not on PATH/);
     } else {
-      assert.is(b.output, 'hi');
+      assert.is(json(r).output, 'hi');
     }
     const denied = await s.call('read_file', { path: '/etc/hostname' });
     assert.ok(denied.isError);
@@ -179,7 +180,7 @@ test(`${leg}: init writes a 0600 starter policy, prints the Claude Code setup, n
   const line = launchLine(r.stdout);
   // The policy path is absolute, so the registration also works for a session started in a subdirectory.
   if (expected) assert.is(line, `claude mcp add aflock -s project -- ${expected.join(' ')} --policy ${policy}`);
-  else assert.match(line, new RegExp(`^claude mcp add aflock -s project -- \\S*deno run --no-prompt .*--allow-run=bash .*${resolve('dist/aflock-mcp.mjs')} --policy ${policy}$`));
+  else assert.match(line, new RegExp(`^claude mcp add aflock -s project -- \\S*deno run --no-prompt .*--allow-run=bash,bwrap .*${resolve('dist/aflock-mcp.mjs')} --policy ${policy}$`));
   const block = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
   const mcp = JSON.parse(block);
   assert.equal(mcp.mcpServers.aflock.args.slice(-2), ['--policy', policy]);

@@ -1,0 +1,96 @@
+// The bubblewrap command line of one sandboxed command. Pure: a description of the sandbox in, argv out.
+// The layering (later mounts cover earlier ones):
+//   /                 read-only (the system: programs, libraries, certificates)
+//   /dev, /proc       fresh (a new PID namespace: the server and every other process are invisible)
+//   /run              empty (no Unix sockets of system daemons: docker, dbus; a read-only mount does not stop connect())
+//   home directories  empty (no ~/.ssh, ~/.aws, ~/.aflock, tokens of CLIs); PATH entries and git's config under them
+//                     come back read-only
+//   /tmp              the session's private temporary directory, writable
+//   project root      writable
+//   ancestors         each directory between the root and a protected path is bound onto itself, so it becomes a
+//                     mount point: `mv .git x` (which would carry .git/config's protection away) fails with EBUSY
+//   files.readOnly    read-only binds (and the policy file, always)
+//   files.deny        /dev/null over files, an empty read-only tmpfs over directories (unreadable, unlistable,
+//                     and a hard link to them fails with EXDEV)
+// Namespaces: user (when available), mount, PID, network (loopback only), IPC, UTS, cgroup; --cap-drop ALL,
+// --new-session (no TIOCSTI into a terminal), --die-with-parent (the sandbox dies with the server).
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Covered } from './scan.ts';
+
+export const PROXY_PORT = 3128;
+/** Where the proxy's Unix socket appears inside the sandbox. */
+export const INNER_PROXY_SOCKET = '/run/aflock/proxy.sock';
+
+export interface BwrapSpec {
+  root: string;
+  cwd: string;
+  /** Host directory mounted at /tmp. */
+  tmpDir: string;
+  /** Policy file: always read-only. */
+  policyFile: string | null;
+  deny: Covered[];
+  readOnly: Covered[];
+  missingReadOnlyDirs: string[];
+  /** Home directories to empty, and what under them comes back read-only. */
+  hiddenDirs: string[];
+  reexposed: string[];
+  /** Further paths to hide whatever the policy says (the trail's home, the bootstrap secret). */
+  alwaysHidden: Covered[];
+  /** Host path of the proxy's Unix socket, or null for no network at all. */
+  proxySocket: string | null;
+  env: Record<string, string>;
+}
+
+function isStrictlyInside(p: string, root: string): boolean {
+  const rel = relative(root, p);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+function depth(p: string): number {
+  return p.split('/').length;
+}
+
+/** Shell run as the sandbox's first process: starts the TCP->Unix relay to the proxy, waits until it listens, then runs the command. */
+const RELAY_SCRIPT = [
+  `socat TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${INNER_PROXY_SOCKET} </dev/null >/dev/null 2>&1 &`,
+  // Wait (builtins only, no process per try) for the listening socket in /proc/net/tcp: 127.0.0.1:3128, state 0A.
+  `for ((i = 0; i < 20000; i++)); do while read -r _ a _ st _; do [[ $a == 0100007F:${PROXY_PORT.toString(16).toUpperCase().padStart(4, '0')} && $st == 0A ]] && break 3; done </proc/net/tcp; done`,
+  'exec bash -c "$1"',
+].join('\n');
+
+export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
+  const a: string[] = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
+  a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/run');
+  for (const d of spec.hiddenDirs) a.push('--tmpfs', d);
+  for (const p of spec.reexposed) a.push('--ro-bind-try', p, p);
+  a.push('--bind', spec.tmpDir, '/tmp');
+  a.push('--bind', spec.root, spec.root);
+
+  const protectedPaths = [...spec.deny, ...spec.readOnly].map((c) => c.path).concat(spec.missingReadOnlyDirs);
+  if (spec.policyFile) protectedPaths.push(spec.policyFile);
+  const ancestors = new Set<string>();
+  for (const p of protectedPaths) {
+    if (!isStrictlyInside(p, spec.root)) continue;
+    for (let d = dirname(p); isStrictlyInside(d, spec.root); d = dirname(d)) ancestors.add(d);
+  }
+  for (const d of [...ancestors].sort((x, y) => depth(x) - depth(y))) a.push('--bind', d, d);
+
+  for (const c of [...spec.readOnly].sort((x, y) => depth(x.path) - depth(y.path))) a.push('--ro-bind', c.path, c.path);
+  for (const d of spec.missingReadOnlyDirs) {
+    if (!existsSync(dirname(d))) continue; // `.git/hooks/**` in a directory that is not a repository: nothing to protect yet
+    a.push('--tmpfs', d, '--remount-ro', d);
+  }
+  if (spec.policyFile) a.push('--ro-bind', spec.policyFile, spec.policyFile);
+  for (const c of [...spec.deny, ...spec.alwaysHidden].sort((x, y) => depth(x.path) - depth(y.path))) {
+    if (c.dir) a.push('--tmpfs', c.path, '--remount-ro', c.path);
+    else a.push('--ro-bind', '/dev/null', c.path);
+  }
+  if (spec.proxySocket) a.push('--dir', dirname(INNER_PROXY_SOCKET), '--bind', spec.proxySocket, INNER_PROXY_SOCKET);
+  a.push('--remount-ro', '/run');
+  a.push('--chdir', spec.cwd, '--clearenv');
+  for (const [k, v] of Object.entries(spec.env)) a.push('--setenv', k, v);
+  if (spec.proxySocket) a.push('--', 'bash', '-c', RELAY_SCRIPT, 'bash', command);
+  else a.push('--', 'bash', '-c', command);
+  return a;
+}
