@@ -1,7 +1,7 @@
 // A small JSON-RPC client over a spawned server's stdin/stdout pipes, with a timeout on every request
 // (uvu has none). Used by the smoke and conformance suites; the SDK client is exercised separately.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,8 +24,29 @@ export function testLeg(): 'node' | 'sea' | 'deno' {
   return leg === 'sea' || leg === 'deno' ? leg : 'node';
 }
 
+// Every directory tempDir() hands out is removed when the test process exits (uvu runs every suite of a leg in one
+// process), so a run leaves nothing in the temp directory even when a test fails half-way. Servers still running
+// then are killed first so none writes into a directory being removed.
+const createdDirs: string[] = [];
+const liveServers = new Set<RpcServer>();
+process.on('exit', () => {
+  for (const s of liveServers) s.kill();
+  for (const d of createdDirs.splice(0)) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      // A directory a test made read-only: leave it rather than fail the run at exit.
+    }
+  }
+});
+
+/** test/run.mjs tags the run's directories so it can check, after each leg, that none was left behind. */
+const RUN_TAG = process.env.AFLOCK_TEST_RUN_TAG ?? '';
+
 export function tempDir(prefix = 'aflock-test-'): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const d = realpathSync(mkdtempSync(join(tmpdir(), `${prefix}${RUN_TAG}`)));
+  createdDirs.push(d);
+  return d;
 }
 
 export interface ToolResult {
@@ -49,7 +70,8 @@ export class RpcServer {
     this.child = spawn(cmd, [...pre, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d) => (this.stderr += d));
     this.child.stdout.on('data', (d) => this.onData(String(d)));
-    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    liveServers.add(this);
+    this.exited = new Promise((r) => this.child.on('exit', (code) => { liveServers.delete(this); r(code); }));
     this.child.stdin.on('error', () => undefined);
   }
 
