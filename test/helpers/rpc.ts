@@ -63,6 +63,8 @@ export class RpcServer {
   private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   readonly exited: Promise<number | null>;
   readonly notifications: any[] = [];
+  /** Responses to no request of ours: errors with id null, answers to lines written with writeRaw. */
+  readonly unmatched: any[] = [];
   onRequest?: (msg: any) => any;
 
   constructor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; command?: string[] } = {}) {
@@ -92,7 +94,10 @@ export class RpcServer {
         continue;
       }
       const p = this.pending.get(msg.id);
-      if (!p) continue;
+      if (!p) {
+        this.unmatched.push(msg);
+        continue;
+      }
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
       if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { rpc: msg.error }));
@@ -102,6 +107,22 @@ export class RpcServer {
 
   send(msg: unknown) {
     this.child.stdin.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  /** Writes bytes as they are (a line that is not JSON, a message larger than any limit); resolves once written. */
+  writeRaw(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.child.stdin.write(data, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** Waits for an unmatched response that satisfies `match`. */
+  async waitUnmatched(match: (msg: any) => boolean, timeoutMs = 20000): Promise<any> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.unmatched.find(match);
+      if (hit) return hit;
+      if (Date.now() > end) throw new Error(`no matching response after ${timeoutMs} ms; got ${JSON.stringify(this.unmatched).slice(0, 500)}; stderr: ${this.stderr.slice(-500)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   request(method: string, params: unknown = {}, timeoutMs = 10000): Promise<any> {
