@@ -166,4 +166,21 @@ test('stdin ending inside a message is said on stderr; the exit is the normal on
   }
 });
 
+test('AFLOCK_HOME under /proc: start-up does not spin; the trail is unavailable, said on stderr, and guarded calls are refused', async () => {
+  if (!existsSync('/proc/self')) return; // procfs is Linux's
+  for (const home of ['/proc/self', '/proc/self/fd/x']) {
+    const s = new RpcServer([], { cwd: project(), env: { ...process.env, AFLOCK_HOME: home } });
+    try {
+      await s.initialize(); // times out (10 s) if start-up hangs
+      assert.match(s.stderr, /audit trail unavailable: cannot create audit trail \/proc\/self\/.*(does not allow creating|ENOENT|ENOTDIR|permission denied).*; guarded tools will refuse every call/);
+      const r = await s.call('bash', { command: 'echo should not run' });
+      assert.ok(r.isError);
+      assert.match(text(r), /audit trail/);
+      assert.is(await s.close(), 0, s.stderr);
+    } finally {
+      s.kill();
+    }
+  }
+});
+
 test.run();
