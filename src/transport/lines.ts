@@ -4,6 +4,7 @@
 //   - a message over MAX_MESSAGE_BYTES is skipped up to its newline in constant memory and answered with a JSON-RPC
 //     error carrying its id when the id can be read from its top level (else a stderr line); reading goes on;
 //   - a line that is not JSON gets -32700 (Parse error, id null) and a stderr line;
+//   - a message nesting objects/arrays more than MAX_JSON_DEPTH levels gets -32600 saying so;
 //   - JSON that is not a valid JSON-RPC message (params not an object, a batch, ...) gets -32600 (Invalid Request)
 //     with its id when it has a usable one, else id null, and a stderr line;
 //   - lines are split without re-scanning the buffer, so a large message costs linear time.
@@ -17,6 +18,25 @@ import { log } from '../log.ts';
  * the message must fit: 64 MiB.
  */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The deepest nesting of objects and arrays accepted in a message. Real calls nest a few levels (a tool input, an
+ * attestation predicate); 100,000 levels overflowed the stack of the trail's JSON writer and were refused as "could not
+ * write the audit trail". Checked right after parsing, for every transport.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests objects/arrays more than `max` levels deep (iterative: deep input cannot overflow this). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 type RequestId = string | number;
 
@@ -230,6 +250,19 @@ function whyInvalid(value: unknown): string {
   return 'not a valid JSON-RPC request, notification or response';
 }
 
+/**
+ * Whether a message that cannot be processed gets a JSON-RPC error, and with which id: a request gets one with its id
+ * (null if unusable); a broken notification or response has nobody waiting for an answer (stderr only); anything
+ * else gets one with id null.
+ */
+function whoToAnswer(value: unknown): { answer: boolean; id: RequestId | null } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { answer: true, id: null };
+  const m = value as Record<string, unknown>;
+  if ('method' in m && 'id' in m) return { answer: true, id: usableId(m.id) ? m.id : null };
+  if ('method' in m || 'result' in m || 'error' in m) return { answer: false, id: null };
+  return { answer: true, id: null };
+}
+
 function usableId(id: unknown): id is RequestId {
   return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
 }
@@ -315,17 +348,20 @@ export class LineTransport implements Transport {
       this.reply(null, PARSE_ERROR, `Parse error: the line is not JSON (${why})`);
       return;
     }
+    if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+      const { answer, id } = whoToAnswer(value);
+      const message = `Invalid Request: the message nests objects/arrays more than ${MAX_JSON_DEPTH} levels deep (the limit)`;
+      this.complain(`${message}${id === null ? '' : ` (request id ${JSON.stringify(id)})`}`);
+      if (answer) this.reply(id, INVALID_REQUEST, message);
+      return;
+    }
     const parsed = JSONRPCMessageSchema.safeParse(value);
     if (parsed.success) {
       this.onmessage?.(parsed.data);
       return;
     }
     const why = whyInvalid(value);
-    const m = value as Record<string, unknown> | null;
-    const isRequest = !!m && typeof m === 'object' && !Array.isArray(m) && 'method' in m && 'id' in m;
-    const id = isRequest && usableId(m!.id) ? m!.id : null;
-    // A broken notification or response has nobody waiting for an answer: stderr only.
-    const answer = isRequest || !m || typeof m !== 'object' || Array.isArray(m) || !('method' in m || 'result' in m || 'error' in m);
+    const { answer, id } = whoToAnswer(value);
     this.complain(`an invalid JSON-RPC message on stdin: ${why}${answer ? '; answered with -32600' : ''}`);
     if (answer) this.reply(id, INVALID_REQUEST, `Invalid Request: ${why}`);
   }

@@ -708,4 +708,57 @@ test('200 concurrent authenticated calls over HTTP all succeed and all their aud
   }
 });
 
+test('a body over the 64 MiB message limit gets 413 (read, not reset); a 100k-deep body gets 400 saying so; serving goes on', async () => {
+  const s = await startServer();
+  try {
+    const token = await bootstrap(s);
+    const raw = new RawSession(s.url);
+    assert.is((await raw.open({ authorization: `Bearer ${token}` })).status, 200);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...raw.headers(token) };
+    const big = Buffer.alloc(64 * 1024 * 1024 + 1, 'a');
+    const tooBig = await fetch(s.url, { method: 'POST', headers, body: big });
+    assert.is(tooBig.status, 413);
+    const tb = (await tooBig.json()) as any;
+    assert.is(tb.error.code, -32600);
+    assert.match(tb.error.message, /larger than the limit of 67108864 bytes \(64 MiB\)/);
+    const deep = `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"check_tool","arguments":{"tool_name":"Bash","tool_input":{"command":"ls","x":${'['.repeat(100000)}${']'.repeat(100000)}}}}}`;
+    const d = await fetch(s.url, { method: 'POST', headers, body: deep });
+    assert.is(d.status, 400);
+    assert.match(((await d.json()) as any).error.message, /nests objects\/arrays more than 64 levels deep/);
+    const ok = await raw.call('bash', { command: 'echo still serving' }, token);
+    assert.is(ok.status, 200);
+    assert.match(resultText(ok), /still serving/);
+  } finally {
+    assert.is(await s.stop(), 0);
+  }
+});
+
+test('a client sending its headers a byte at a time is dropped after the headers timeout; others are served meanwhile', async () => {
+  const s = await startServer();
+  try {
+    const sock = connect(s.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const started = Date.now();
+    const closed = new Promise<number>((r) => sock.once('close', () => r(Date.now() - started)));
+    sock.on('error', () => undefined);
+    const request = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nX-Slow: ${'x'.repeat(200)}\r\n`;
+    let i = 0;
+    const drip = setInterval(() => {
+      if (sock.destroyed || i >= request.length) return clearInterval(drip);
+      sock.write(request[i++]);
+    }, 200);
+    // Meanwhile a normal client is served.
+    const raw = new RawSession(s.url);
+    assert.is((await raw.open()).status, 200);
+    const ms = await Promise.race([closed, sleep(20000).then(() => -1)]);
+    clearInterval(drip);
+    sock.destroy();
+    assert.ok(ms > 0, 'the slow client was never dropped');
+    assert.ok(ms >= 4000 && ms < 12000, `dropped after ${ms} ms (headers timeout 5 s)`);
+    assert.ok(i < request.length, 'dropped while it was still sending its headers');
+  } finally {
+    assert.is(await s.stop(), 0);
+  }
+});
+
 test.run();

@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { RpcServer, json, serverCommand, tempDir, text } from '../helpers/rpc.ts';
 
 const LIMIT = 64 * 1024 * 1024;
-const POLICY = { tools: { allow: ['Bash', 'Read', 'Write'] } };
+const POLICY = { tools: { allow: ['Bash', 'Read', 'Write', 'sign_attestation'] } };
 
 function project(): string {
   const root = tempDir();
@@ -180,6 +180,48 @@ test('AFLOCK_HOME under /proc: start-up does not spin; the trail is unavailable,
     } finally {
       s.kill();
     }
+  }
+});
+
+test('a 100k-deep argument is refused as too deep (not as a trail failure), check_tool and sign_attestation alike', async () => {
+  const s = await started();
+  try {
+    const deep = `${'['.repeat(100000)}${']'.repeat(100000)}`;
+    await s.writeRaw(`{"jsonrpc":"2.0","id":601,"method":"tools/call","params":{"name":"check_tool","arguments":{"tool_name":"Bash","tool_input":{"command":"ls","x":${deep}}}}}\n`);
+    await s.writeRaw(`{"jsonrpc":"2.0","id":602,"method":"tools/call","params":{"name":"sign_attestation","arguments":{"predicate_type":"https://example.com/p","predicate":{"x":${deep}}}}}\n`);
+    for (const id of [601, 602]) {
+      const e = await s.waitUnmatched((m) => m.id === id);
+      assert.is(e.error.code, -32600);
+      assert.match(e.error.message, /nests objects\/arrays more than 64 levels deep/);
+    }
+    // 60 levels inside the predicate (64 in the whole message) is fine.
+    const ok = await s.call('sign_attestation', { predicate_type: 'https://example.com/p', predicate: { x: JSON.parse(`${'['.repeat(58)}1${']'.repeat(58)}`) } });
+    assert.not.ok(ok.isError, text(ok));
+    assert.is(json(await s.call('bash', { command: 'echo fine' })).output, 'fine');
+  } finally {
+    s.kill();
+  }
+});
+
+test('a command over the OS argument limit is refused up front with the limit, not run and not recorded as allowed', async () => {
+  const s = await started();
+  try {
+    const over = `echo ${'a'.repeat(128 * 1024)}`;
+    const r = await s.call('bash', { command: over }, 30000);
+    assert.ok(r.isError);
+    assert.match(text(r), /^command is 131077 bytes; the limit is 131071 bytes/);
+    const session = json(await s.call('get_session'));
+    const audit = readFileSync(join(session.auditDir, 'audit.jsonl'), 'utf8');
+    assert.not.ok(audit.includes('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), 'the refused command left no record');
+    // Exactly at the limit, it runs.
+    const n = 131071 - 'echo  | wc -c'.length;
+    const at = `echo ${'b'.repeat(n)} | wc -c`;
+    assert.is(at.length, 131071);
+    const ok = await s.call('bash', { command: at }, 30000);
+    assert.not.ok(ok.isError, text(ok).slice(0, 300));
+    assert.is(json(ok).output, String(n + 1));
+  } finally {
+    s.kill();
   }
 });
 
