@@ -668,7 +668,11 @@ test('in-process: tokens signed with this server key but the wrong audience, iss
       ['wrong issuer', await sign({ iss: 'mallory' }), /issuer/],
       ['unregistered jti', await sign({ jti: 'made-up', allowed_tools: ['*'] }), /not issued by this server process/],
       ['forged child of a real token', await sign({ jti: 'child', parent: good.claims.jti }), /not issued by this server process/],
-      ['other policy digest', await sign({ policy_digest: '0'.repeat(64) }), /different policy version/],
+      // Adapted to the short token: claims in a token are no longer read (the server keeps them by jti), so a
+      // token re-signed under a real jti with a claim changed is refused as not the token issued under that jti.
+      ['other policy digest', await sign({ policy_digest: '0'.repeat(64) }), /does not match the one issued under its jti/],
+      ['wider scope under a real jti', await sign({ allowed_tools: ['*'] }), /does not match the one issued under its jti/],
+      ['same claims, re-signed', await sign({}), /does not match the one issued under its jti/],
       ['expired', await sign({ exp: Math.floor(Date.now() / 1000) - 10 }), /expired/],
     ];
     for (const [what, tok, reason] of cases) {
