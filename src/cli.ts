@@ -21,7 +21,10 @@ Usage:
   aflock-mcp serve --http [--port N] --bootstrap-secret-file PATH [--policy PATH] ...
                                     serve MCP over HTTP on http://127.0.0.1:N/mcp (see HTTP mode in the README)
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
-  aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
+  aflock-mcp verify [--allow-partial] [--json] SESSION_DIR
+                                    verify a session's signed audit trail (exit 1 if it fails);
+                                    --allow-partial accepts a half-written last record (a crash),
+                                    --json prints the report as JSON (aflock-mcp verify --help)
   aflock-mcp init [--claude]        write a starter .aflock here (never overwrites) and print the Claude Code setup;
                                     --claude also denies Claude Code's native tools in .claude/settings.json
   aflock-mcp schema                 print the JSON Schema of .aflock files
