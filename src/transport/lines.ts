@@ -38,6 +38,14 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * The largest message written to stdout. Clients built on the MCP SDK read at most 10 MiB per message and drop the
+ * connection on a longer one (every later call then fails), so a longer answer is replaced by a short error that
+ * says so. 9 MiB leaves room for the SDK's buffering of the bytes around a message, and still carries read_file's
+ * 8 MiB of plain text (JSON escaping can make a result up to six times longer than the text it holds).
+ */
+export const MAX_OUTGOING_BYTES = 9 * 1024 * 1024;
+
 type RequestId = string | number;
 
 /** JSON-RPC error codes used here. */
@@ -281,6 +289,7 @@ export class LineTransport implements Transport {
     private readonly input: NodeJS.ReadableStream = process.stdin,
     private readonly output: NodeJS.WritableStream = process.stdout,
     readonly maxMessageBytes = MAX_MESSAGE_BYTES,
+    readonly maxOutgoingBytes = MAX_OUTGOING_BYTES,
   ) {
     this.splitter = new LineSplitter(maxMessageBytes, (line) => this.onLine(line), (bytes, id) => this.onOversize(bytes, id));
   }
@@ -314,10 +323,29 @@ export class LineTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    let line = `${JSON.stringify(message)}\n`;
+    // UTF-16 length x 3 bounds the UTF-8 length: only long messages are measured.
+    if (line.length * 3 > this.maxOutgoingBytes) {
+      const bytes = Buffer.byteLength(line, 'utf8');
+      if (bytes > this.maxOutgoingBytes) line = `${JSON.stringify(this.tooLongAnswer(message, bytes))}\n`;
+    }
     return new Promise((resolve) => {
-      if (this.output.write(`${JSON.stringify(message)}\n`)) resolve();
+      if (this.output.write(line)) resolve();
       else this.output.once('drain', resolve);
     });
+  }
+
+  /** What is sent instead of an answer longer than maxOutgoingBytes: a tool error for a tool call, else -32603. */
+  private tooLongAnswer(message: JSONRPCMessage, bytes: number): JSONRPCMessage {
+    const m = message as { id?: RequestId; result?: { content?: unknown } };
+    const why = `the answer is ${bytes} bytes (${MiB(bytes)}) once JSON-encoded, over the ${MiB(this.maxOutgoingBytes)} limit per message (MCP SDK clients drop the connection past 10 MiB); JSON escaping makes quotes, backslashes and control characters 2 to 6 times longer`;
+    this.complain(`${why}; sent an error instead${m.id === undefined ? '' : ` (request id ${JSON.stringify(m.id)})`}`);
+    if (m.id !== undefined && m.result && Array.isArray(m.result.content)) {
+      const text = `Result too large: ${why}. The call itself ran and is in the trail; ask for less (with bash: | head -c 100000, or | base64 for binary data).`;
+      return { jsonrpc: '2.0', id: m.id, result: { content: [{ type: 'text', text }], isError: true } } as JSONRPCMessage;
+    }
+    if (m.id !== undefined && 'result' in m) return { jsonrpc: '2.0', id: m.id, error: { code: -32603, message: `Internal error: ${why}` } } as unknown as JSONRPCMessage;
+    return message; // a request or notification of ours: never that large
   }
 
   /** A stderr line per problem, thinned out when a client floods us with bad input. */
