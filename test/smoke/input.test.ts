@@ -172,7 +172,7 @@ test('AFLOCK_HOME under /proc: start-up does not spin; the trail is unavailable,
     const s = new RpcServer([], { cwd: project(), env: { ...process.env, AFLOCK_HOME: home } });
     try {
       await s.initialize(); // times out (10 s) if start-up hangs
-      assert.match(s.stderr, /audit trail unavailable: cannot create audit trail \/proc\/self\/.*(does not allow creating|ENOENT|ENOTDIR|permission denied).*; guarded tools will refuse every call/);
+      assert.match(s.stderr, /audit trail unavailable: cannot create audit trail \/proc\/self\/.*(does not allow creating|ENOENT|ENOTDIR|permission denied|Requires all access).*; guarded tools will refuse every call/);
       const r = await s.call('bash', { command: 'echo should not run' });
       assert.ok(r.isError);
       assert.match(text(r), /audit trail/);
