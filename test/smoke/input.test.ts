@@ -210,6 +210,10 @@ test('a command over the OS argument limit is refused up front with the limit, n
     const r = await s.call('bash', { command: over }, 30000);
     assert.ok(r.isError);
     assert.match(text(r), /^command is 131077 bytes; the limit is 131071 bytes/);
+    // check_tool agrees with bash, without analysing the command.
+    const check = json(await s.call('check_tool', { tool_name: 'Bash', tool_input: { command: over } }, 30000));
+    assert.is(check.decision, 'deny');
+    assert.match(check.reason, /^command is 131077 bytes; the limit is 131071 bytes/);
     const session = json(await s.call('get_session'));
     const audit = readFileSync(join(session.auditDir, 'audit.jsonl'), 'utf8');
     assert.not.ok(audit.includes('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), 'the refused command left no record');
