@@ -622,9 +622,11 @@ test('forged tokens are refused: alg none, payload edited, another instance, exp
     assert.match(badHeader.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
 
     // Expired: an attenuated token with a one-second life.
-    const short = JSON.parse(resultText(await raw.call('get_token', { scope: { tools: ['Read'], ttl_seconds: 1 } }, token))).token;
+    // Two seconds, not one: expiry is counted in whole seconds from the second the token was issued in, so a
+    // one-second token issued late in a second could expire before its first use on a busy machine.
+    const short = JSON.parse(resultText(await raw.call('get_token', { scope: { tools: ['Read'], ttl_seconds: 2 } }, token))).token;
     assert.is((await raw.call('read_file', { path: 'hello.txt' }, short)).status, 200);
-    await sleep(2100);
+    await sleep(3100);
     await refused('expired', short, /expired/);
 
     // Wider scope than the parent's: a child asking for Bash from a Read-only token cannot use Bash.
