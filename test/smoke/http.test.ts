@@ -621,7 +621,7 @@ test('forged tokens are refused: alg none, payload edited, another instance, exp
     assert.is(badHeader.status, 401);
     assert.match(badHeader.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
 
-    // Expired: an attenuated token with a one-second life.
+    // Expired: an attenuated token with a short life.
     // Two seconds, not one: expiry is counted in whole seconds from the second the token was issued in, so a
     // one-second token issued late in a second could expire before its first use on a busy machine.
     const short = JSON.parse(resultText(await raw.call('get_token', { scope: { tools: ['Read'], ttl_seconds: 2 } }, token))).token;
