@@ -27,18 +27,29 @@ export function testLeg(): 'node' | 'sea' | 'deno' {
 // Every directory tempDir() hands out is removed when the test process exits (uvu runs every suite of a leg in one
 // process), so a run leaves nothing in the temp directory even when a test fails half-way. Servers still running
 // then are killed first so none writes into a directory being removed.
-const createdDirs: string[] = [];
-const liveServers = new Set<RpcServer>();
-process.on('exit', () => {
-  for (const s of liveServers) s.kill();
-  for (const d of createdDirs.splice(0)) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      // A directory a test made read-only: leave it rather than fail the run at exit.
+// Each suite is bundled with its own copy of this module, so the list and the one exit hook live on globalThis.
+interface Cleanup {
+  dirs: string[];
+  servers: Set<{ kill(): void }>;
+}
+const CLEANUP = Symbol.for('aflock-test-cleanup');
+const shared = globalThis as typeof globalThis & { [CLEANUP]?: Cleanup };
+const cleanup: Cleanup = (shared[CLEANUP] ??= (() => {
+  const c: Cleanup = { dirs: [], servers: new Set() };
+  process.on('exit', () => {
+    for (const s of c.servers) s.kill();
+    for (const d of c.dirs.splice(0)) {
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        // A directory a test made read-only: leave it rather than fail the run at exit.
+      }
     }
-  }
-});
+  });
+  return c;
+})());
+const createdDirs = cleanup.dirs;
+const liveServers = cleanup.servers;
 
 /** test/run.mjs tags the run's directories so it can check, after each leg, that none was left behind. */
 const RUN_TAG = process.env.AFLOCK_TEST_RUN_TAG ?? '';
