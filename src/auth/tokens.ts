@@ -1,5 +1,5 @@
 // Session tokens: short EdDSA JWTs signed with a key made at start-up, non-extractable, never written anywhere.
-// The token only finds and authenticates its claims: it carries iss, aud (the session), exp and jti, about 270
+// The token only finds and authenticates its claims: it carries iss, aud (the session), exp and jti, 278
 // characters. Everything the server decides with (subject, identity hash, tool scope, limits, parent chain,
 // sublayout, policy digest) stays in an in-memory registry keyed by jti, with the SHA-256 of the exact token issued
 // under it. So a token is accepted only if it is byte for byte the one handed out, under a live jti, signed by
