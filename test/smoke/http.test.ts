@@ -548,10 +548,21 @@ function send(body) {
     setTimeout(() => { s.destroy(); resolve({ bytes: got.length, timeout: true }); }, 5000);
   });
 }
+// Under load, undici's fetch on a socket the server destroys at once has been seen never to settle, with no handle
+// left: Node then exits 13 mid-await. A timer keeps the process alive and bounds the wait (no answer = refused).
+const keepAlive = setTimeout(() => undefined, 30000);
 let fetched;
-try { const r = await fetch('http://127.0.0.1:' + port + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init }); fetched = { status: r.status }; }
+try {
+  const r = await Promise.race([
+    fetch('http://127.0.0.1:' + port + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init }),
+    new Promise((resolve) => setTimeout(() => resolve(null), 5000)),
+  ]);
+  fetched = r ? { status: r.status } : { error: 'no answer within 5 s' };
+}
 catch (e) { fetched = { error: e.cause?.code ?? e.message }; }
 console.log(JSON.stringify({ uid: process.getuid(), fetch: fetched, init: await send(init), bootstrap: await send(bootstrap) }));
+clearTimeout(keepAlive);
+process.exit(0);
 `,
     );
     chmodSync(script, 0o644);
