@@ -392,23 +392,25 @@ export async function serveHttp(opts: ServeHttpOptions): Promise<number> {
       throw new ConfigError(`the peer check cannot see our own sockets (${broken}); refusing to serve HTTP with a check that would drop every client`);
     }
   }
+  // Signal handlers first, then the "listening" line: a client (or a test) that stops us as soon as it reads that
+  // line must find them in place, or the process dies of the signal without draining or wiping the secret.
+  let closing = false;
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    await handle.close();
+    bootstrap.wipe();
+    const s = handle.peerStats();
+    if (peer) log(`peer check: ${s.checked} connections (${s.dropped} dropped) answered by ${s.tableReads} table reads; wait per connection mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
+    log(`shutting down (${why})`);
+    exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   const p = opts.policy;
   log(`serving HTTP, session ${ctx.session.id}, policy ${p.path ?? 'embedded default'} (root ${p.root})${ctx.trail ? `, trail ${ctx.trail.dir}` : ''}, peer check ${peer ? `on (uid ${peer.uid})` : 'off'}`);
   log(`listening on http://${HTTP_HOST}:${handle.port}${MCP_PATH}`);
-
-  return new Promise<number>((resolve) => {
-    let closing = false;
-    const shutdown = async (why: string) => {
-      if (closing) return;
-      closing = true;
-      await handle.close();
-      bootstrap.wipe();
-      const s = handle.peerStats();
-      if (peer) log(`peer check: ${s.checked} connections (${s.dropped} dropped) answered by ${s.tableReads} table reads; wait per connection mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
-      log(`shutting down (${why})`);
-      resolve(0);
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-  });
+  return exited;
 }
