@@ -2,7 +2,7 @@
 // It spawns dist/aflock-mcp.cjs over stdio with the official MCP SDK client, the way Claude Code does.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,12 @@ const missing = ['bwrap', 'socat'].filter((t) => spawnSync('sh', ['-c', `command
 if (missing.length > 0) console.log(`(the sandbox needs ${missing.join(' and ')}: sudo apt-get install -y bubblewrap socat; until then the demo's bash calls are refused)`);
 const project = mkdtempSync(join(tmpdir(), 'aflock-demo-'));
 const home = mkdtempSync(join(tmpdir(), 'aflock-demo-home-'));
+// The demo's project and trail are removed when it ends; AFLOCK_DEMO_KEEP=1 keeps them to look around.
+const keep = process.env.AFLOCK_DEMO_KEEP === '1';
+process.on('exit', () => {
+  if (keep) console.log(`\n(kept ${project} and ${home})`);
+  else for (const d of [project, home]) rmSync(d, { recursive: true, force: true });
+});
 writeFileSync(join(project, '.env'), 'API_KEY=not-for-the-agent\n');
 writeFileSync(join(project, 'README.md'), '# demo project\n');
 
@@ -59,3 +65,4 @@ if (dir) {
   const v = spawnSync(process.execPath, [bundle, 'verify', dir], { encoding: 'utf8' });
   console.log(`$ aflock-mcp verify ${dir}\n${v.stdout}${v.stderr}(exit ${v.status})`);
 }
+if (!keep) console.log('\n(the demo project and its trail are removed now; AFLOCK_DEMO_KEEP=1 npm run demo keeps them)');

@@ -25,7 +25,10 @@ Usage:
                                     run COMMAND in the sandbox the bash tool uses (exit: its status; 126 when
                                     the sandbox cannot be made, with one line 'Sandbox unavailable: <why>')
   aflock-mcp check-policy [PATH]    validate a policy file (or the one found in the working directory)
-  aflock-mcp verify SESSION_DIR     verify a session's signed audit trail
+  aflock-mcp verify [--allow-partial] [--json] SESSION_DIR
+                                    verify a session's signed audit trail (exit 1 if it fails);
+                                    --allow-partial accepts a half-written last record (a crash),
+                                    --json prints the report as JSON (aflock-mcp verify --help)
   aflock-mcp init [--claude [--deny-native] [--no-user-hooks]]
                                     write a starter .aflock here (never overwrites) and print the Claude Code setup;
                                     --claude registers the server and puts Claude Code's native tools under the policy

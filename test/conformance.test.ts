@@ -1,4 +1,4 @@
-// Every entry of ../shared/conformance/policy-vectors.json, checked through the running server: check_tool for Claude
+// Every entry of test/vectors/policy-vectors.json (see test/vectors/README.md), checked through the running server: check_tool for Claude
 // Code tool names, the MCP tools themselves for lower-case names, a refused start for invalid policies.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,9 +21,9 @@ interface Vector {
   aflock?: string;
 }
 
-const candidates = [process.env.AFLOCK_VECTORS, '../shared/conformance/policy-vectors.json', '../../shared/conformance/policy-vectors.json'].filter(Boolean) as string[];
-const vectorsFile = candidates.map((p) => resolve(p)).find((p) => existsSync(p));
-if (!vectorsFile) throw new Error(`policy-vectors.json not found (looked in ${candidates.join(', ')}); set AFLOCK_VECTORS`);
+// The vectors live in the repository; AFLOCK_VECTORS points at another copy (a newer set being tried out).
+const vectorsFile = resolve(process.env.AFLOCK_VECTORS || 'test/vectors/policy-vectors.json');
+if (!existsSync(vectorsFile)) throw new Error(`policy-vectors.json not found at ${vectorsFile}`);
 const vectors: Vector[] = JSON.parse(readFileSync(vectorsFile, 'utf8'));
 
 /** Replaces {root} and the vector's assumed project root with the test's root, everywhere in a value. */

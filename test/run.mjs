@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : null;
@@ -42,13 +43,23 @@ await build({
   define: { AFLOCK_VERSION: '"test"' },
 });
 
+// Every temp directory the suites make carries this tag in its name (test/helpers/rpc.ts tempDir); after each leg,
+// one still there is a test that did not clean up, and counts as a failure.
+const RUN_TAG = `run${process.pid}x`;
+function leftovers() {
+  return readdirSync(tmpdir()).filter((name) => name.includes(RUN_TAG));
+}
+
 /** Runs uvu on build-test files matching `pattern`; returns its counts. */
 async function runUvu(label, pattern, env) {
   console.log(`\n== leg ${label}`);
   const base = { ...process.env };
   delete base.NODE_OPTIONS; // the server refuses code-loading NODE_OPTIONS; the suites that test this set it themselves
-  const child = spawn(process.execPath, ['node_modules/uvu/bin.js', OUT, pattern], {
-    env: { ...base, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+  // Plain output for the summary parser. uvu sets FORCE_COLOR=1 unless told --no-color, and Node then warns in every
+  // process that also sees NO_COLOR, so: --no-color, NO_COLOR, and no FORCE_COLOR.
+  delete base.FORCE_COLOR;
+  const child = spawn(process.execPath, ['node_modules/uvu/bin.js', '--no-color', OUT, pattern], {
+    env: { ...base, NO_COLOR: '1', AFLOCK_TEST_RUN_TAG: RUN_TAG, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -62,6 +73,12 @@ async function runUvu(label, pattern, env) {
   }
   let failed = total - passed;
   if (code !== 0 && failed === 0) failed = 1;
+  const left = leftovers();
+  if (left.length > 0) {
+    console.log(`leg ${label}: ${left.length} temporary directories left behind in ${tmpdir()} (${left.slice(0, 5).join(', ')}${left.length > 5 ? ', ...' : ''}); removing them`);
+    for (const name of left) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    failed += 1;
+  }
   return { passed, failed, skipped };
 }
 

@@ -30,11 +30,12 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { keyIdOf, signEnvelope, type Envelope } from './dsse.ts';
 import { canonicalJson, sha256Hex } from './json.ts';
 
@@ -120,6 +121,34 @@ export function aflockHome(env: NodeJS.ProcessEnv = process.env): string {
   return join(home, '.aflock');
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdir loops for ever at 100% CPU where mkdir answers ENOENT under
+ * a directory that exists (procfs: AFLOCK_HOME=/proc/self), so: find the deepest existing ancestor, then create each
+ * missing level once; any error but EEXIST (a race with another creator) is thrown as it is.
+ */
+export function makeDirs(path: string, mode: number): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  for (;;) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${p}'`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.push(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir, { mode });
+    } catch (e) {
+      if (errno(e) !== 'EEXIST' || !statSync(dir).isDirectory()) throw e;
+    }
+  }
+}
+
 /** `000042-<label>.intoto.json`; the label is reduced to [A-Za-z0-9._-], at most 64 characters. */
 export function envelopeFileName(seq: number, label: string): string {
   return `${String(seq).padStart(6, '0')}-${fileLabel(label)}.intoto.json`;
@@ -171,7 +200,7 @@ export class AuditTrail {
     const attDir = join(dir, ATTESTATIONS_DIR);
     const where = `audit trail ${dir}`;
     try {
-      mkdirSync(attDir, { recursive: true, mode: 0o700 });
+      makeDirs(attDir, 0o700);
       chmodSync(dir, 0o700); // mkdir's mode is filtered by umask and does not apply to existing directories
       chmodSync(attDir, 0o700);
     } catch (e) {
@@ -374,5 +403,7 @@ function describe(e: unknown): string {
   if (code === 'ENOSPC') return 'no space left on device (ENOSPC)';
   if (code === 'EEXIST') return 'already exists (EEXIST)';
   if (code === 'ENOTDIR') return 'a path component is not a directory (ENOTDIR)';
+  // mkdir under a directory that exists but takes no new entries (procfs, sysfs) answers ENOENT.
+  if (code === 'ENOENT' && (e as NodeJS.ErrnoException).syscall === 'mkdir') return `its file system does not allow creating '${(e as NodeJS.ErrnoException).path}' (ENOENT)`;
   return code ? `${code}: ${msg.split('\n')[0]}` : msg.split('\n')[0];
 }

@@ -1,7 +1,11 @@
-// Session tokens: EdDSA JWTs signed with a key made at start-up, non-extractable, never written anywhere.
-// Every token has its own jti in an in-memory registry, so tokens can be revoked (and with them every token
-// attenuated from them). A restart invalidates every token.
-import { randomUUID } from 'node:crypto';
+// Session tokens: short EdDSA JWTs signed with a key made at start-up, non-extractable, never written anywhere.
+// The token only finds and authenticates its claims: it carries iss, aud (the session), exp and jti, 278
+// characters. Everything the server decides with (subject, identity hash, tool scope, limits, parent chain,
+// sublayout, policy digest) stays in an in-memory registry keyed by jti, with the SHA-256 of the exact token issued
+// under it. So a token is accepted only if it is byte for byte the one handed out, under a live jti, signed by
+// this process (another session or a restart has another key); revoking a jti revokes every token attenuated from
+// it; a restart invalidates every token.
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { generateKeyPair, SignJWT, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
 import { toolNameMatches } from '../policy/patterns.ts';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.ts';
@@ -11,6 +15,7 @@ export const ISSUER = 'aflock';
 const ALG = 'EdDSA';
 export const DEFAULT_TTL_SECONDS = 3600;
 
+/** A token's claims as the server keeps them (only iss, aud, exp and jti travel in the token). */
 export interface TokenClaims {
   iss: string;
   sub: string;
@@ -33,6 +38,9 @@ export interface TokenClaims {
 export type ToolScope = CompiledPolicy & { readonly tools: NonNullable<CompiledPolicy['tools']> };
 
 interface Registered {
+  /** SHA-256 of the token string issued under this jti: any other string with this jti is refused. */
+  tokenHash: Buffer;
+  claims: Readonly<TokenClaims>;
   parent?: string;
   revoked: boolean;
   exp: number;
@@ -92,10 +100,14 @@ export class TokenAuthority {
       ...(p.parent ? { parent: p.parent } : {}),
       ...(p.sublayout ? { sublayout: p.sublayout } : {}),
     };
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: ALG, typ: 'JWT', kid: `session:${this.sessionId}` })
+    // What travels: enough to find the claims (jti) and to refuse a token from elsewhere or out of date without a
+    // look-up (iss, aud, exp). The header names the algorithm only: there is one key.
+    const token = await new SignJWT({ iss: claims.iss, aud: this.sessionId, exp: claims.exp, jti: claims.jti })
+      .setProtectedHeader({ alg: ALG })
       .sign(this.privateKey);
     this.registry.set(claims.jti, {
+      tokenHash: Buffer.from(tokenSha256(token), 'hex'),
+      claims: Object.freeze(claims),
       parent: p.parent,
       revoked: false,
       exp: claims.exp,
@@ -106,23 +118,30 @@ export class TokenAuthority {
   }
 
   async verify(token: string): Promise<VerifyResult> {
-    let claims: TokenClaims;
+    let jtiClaim: unknown;
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         algorithms: [ALG],
         issuer: ISSUER,
         audience: this.sessionId,
-        requiredClaims: ['exp', 'iat', 'jti'],
+        requiredClaims: ['exp', 'jti'],
       });
-      claims = payload as unknown as TokenClaims;
+      jtiClaim = payload.jti;
     } catch (e) {
       return { ok: false, reason: describeJoseError(e, this.sessionId) };
     }
+    const entry = typeof jtiClaim === 'string' ? this.registry.get(jtiClaim) : undefined;
+    if (!entry) return { ok: false, reason: 'token was not issued by this server process' };
+    // The exact string issued: a token re-signed or re-encoded under a real jti (only this process's key could
+    // sign it, but a base64url signature has spare bits that decode to the same bytes) is not that token.
+    if (!timingSafeEqual(Buffer.from(tokenSha256(token), 'hex'), entry.tokenHash)) {
+      return { ok: false, reason: 'token does not match the one issued under its jti' };
+    }
+    const claims = entry.claims;
     if (claims.policy_digest !== this.policyDigest) {
       return { ok: false, reason: `token bound to a different policy version (token=${String(claims.policy_digest).slice(0, 16)}..., current=${this.policyDigest.slice(0, 16)}...)` };
     }
-    const entry = this.registry.get(claims.jti);
-    if (!entry) return { ok: false, reason: 'token was not issued by this server process' };
+    if (claims.exp <= Math.floor(Date.now() / 1000)) return { ok: false, reason: 'token has expired' };
     for (let jti: string | undefined = claims.jti; jti; jti = this.registry.get(jti)?.parent) {
       const e = this.registry.get(jti);
       if (!e || e.revoked) return { ok: false, reason: jti === claims.jti ? 'token has been revoked' : `token's parent ${jti} has been revoked` };

@@ -13,6 +13,12 @@ import { SandboxUnavailable } from '../sandbox/sandbox.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const MAX_TIMEOUT_SECONDS = 600;
+/**
+ * The longest command, in UTF-8 bytes: `bash -c COMMAND` passes it as one argument, and Linux refuses an argument of
+ * 128 KiB or more (MAX_ARG_STRLEN, the terminating NUL included) with E2BIG. Checked before anything else, so a
+ * longer command is neither analysed nor recorded as allowed.
+ */
+export const MAX_COMMAND_BYTES = 128 * 1024 - 1;
 /** Combined stdout+stderr returned to the agent; the rest is counted and dropped. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
@@ -167,6 +173,8 @@ export function resolveWorkdir(ctx: ServerContext, workdir: string | undefined):
 }
 
 export async function bashTool(ctx: ServerContext, args: BashArgs, caller?: CallScope): Promise<CallToolResult> {
+  const commandBytes = Buffer.byteLength(args.command, 'utf8');
+  if (commandBytes > MAX_COMMAND_BYTES) return errorResult(`command is ${commandBytes} bytes; the limit is ${MAX_COMMAND_BYTES} bytes (the OS refuses a longer single argument to bash -c); put long scripts in a file and run that`);
   if (args.attest && !args.step) return errorResult('step parameter is required when attest=true');
   if (args.step !== undefined && args.step !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(args.step)) {
     return errorResult("step name must use letters, digits, '.', '_' and '-' (no path separators or '..')");

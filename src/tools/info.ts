@@ -7,6 +7,7 @@ import { evaluateCall, flowCheck } from '../policy/evaluate.ts';
 import { normalizeLimits } from '../policy/sublayouts.ts';
 import { evalContext, identityGate, standingRefusal } from './guard.ts';
 import { jsonResult } from './result.ts';
+import { MAX_COMMAND_BYTES } from './bash.ts';
 
 export async function getIdentityTool(ctx: ServerContext): Promise<CallToolResult> {
   const id = await ctx.identity.get();
@@ -45,6 +46,12 @@ export async function getPolicyTool(ctx: ServerContext): Promise<CallToolResult>
 export function checkToolTool(ctx: ServerContext, args: { tool_name: string; tool_input?: Record<string, unknown> | null }): CallToolResult {
   const standing = standingRefusal(ctx);
   if (standing) return jsonResult({ allowed: false, decision: 'deny', reason: standing.reason, rule: standing.rule }, true);
+  // The same up-front refusal as bash's: a command over the OS argument limit could never run, and is not analysed.
+  const command = args.tool_name === 'Bash' ? args.tool_input?.command : undefined;
+  if (typeof command === 'string' && Buffer.byteLength(command, 'utf8') > MAX_COMMAND_BYTES) {
+    const reason = `command is ${Buffer.byteLength(command, 'utf8')} bytes; the limit is ${MAX_COMMAND_BYTES} bytes (the OS refuses a longer single argument to bash -c)`;
+    return jsonResult({ allowed: false, decision: 'deny', reason, rule: 'limits.commandBytes' }, true);
+  }
   const call = { tool: args.tool_name, input: args.tool_input ?? null };
   const ec = evalContext(ctx);
   let d = evaluateCall(ctx.policy.compiled, call, ec);

@@ -57,6 +57,7 @@ function describe(ctx: ServerContext, token: string, claims: TokenClaims): CallT
     token,
     sessionId: ctx.session.id,
     jti: claims.jti,
+    identityHash: claims.identity_hash, // the identity the token is bound to (held by the server, not in the token)
     expiresIn: `${seconds}s`,
     expiresAt: new Date(claims.exp * 1000).toISOString(),
     ...(claims.parent ? { parent: claims.parent } : {}),

@@ -24,10 +24,20 @@ import { buildServer } from '../server.ts';
 import { createContext, drained, killChildren } from '../startup.ts';
 import type { TokenCaller } from '../tools/token.ts';
 import { log } from '../log.ts';
+import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, nestsDeeperThan } from './lines.ts';
 
 export const HTTP_HOST = '127.0.0.1';
 export const MCP_PATH = '/mcp';
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The message limit of every transport (transport/lines.ts): write_file's 8 MiB at its worst JSON escaping fits. */
+const MAX_BODY_BYTES = MAX_MESSAGE_BYTES;
+/**
+ * A client gets this long to send a request's headers, and this long for the whole request: a local client sends
+ * both in milliseconds, so a slower one (a byte every few seconds) is holding a connection open, and is dropped.
+ * Node checks every CONNECTIONS_CHECK_MS.
+ */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
+const CONNECTIONS_CHECK_MS = 1_000;
 const MAX_SESSIONS = 256;
 const SESSION_IDLE_MS = 30 * 60_000;
 const DRAIN_MS = 2000;
@@ -91,19 +101,32 @@ function exempt(msg: Json, bearer: string | undefined): boolean {
   return !!call && call.name === 'get_token' && !bearer && !nonEmptyString(call.args?._token);
 }
 
+/**
+ * The request body, or 'too large' as soon as it passes MAX_BODY_BYTES. The rest of a body that is too large is read
+ * and dropped (within REQUEST_TIMEOUT_MS) rather than reset, so the client reads the 413 instead of ECONNRESET.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      req.resume(); // drop it
+      resolve('too large');
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        req.off('data', onData);
+        req.resume(); // drop the rest
         resolve('too large');
-        req.destroy();
         return;
       }
       chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -123,7 +146,12 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
     if (stats.dropped <= 20 || stats.dropped % 100 === 0) log(`${msg}${stats.dropped > 20 ? ` (${stats.dropped} dropped so far)` : ''}`);
   };
 
-  const server = createServer({ keepAliveTimeout: 5000 });
+  const server = createServer({
+    keepAliveTimeout: 5000,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  });
   // With the peer check, a plain net server accepts connections paused (pauseOnConnect: nothing is read from them)
   // and hands each one to the HTTP server ('connection' may be emitted by users for exactly this) only once its
   // owner is known to be us. Without it, the HTTP server listens itself.
@@ -190,11 +218,14 @@ export async function startHttpServer(ctx: ServerContext, opts: { port: number; 
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req);
-      if (raw === 'too large') return sendJson(res, 413, rpcError(-32000, `Request body larger than ${MAX_BODY_BYTES} bytes`), { connection: 'close' });
+      if (raw === 'too large') return sendJson(res, 413, rpcError(-32600, `Invalid Request: the body is larger than the limit of ${MAX_BODY_BYTES} bytes (${MAX_BODY_BYTES / (1024 * 1024)} MiB) per message`));
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         return sendJson(res, 400, rpcError(-32700, 'Parse error: the body is not JSON'));
+      }
+      if ((Array.isArray(body) ? body : [body]).some((m) => nestsDeeperThan(m, MAX_JSON_DEPTH))) {
+        return sendJson(res, 400, rpcError(-32600, `Invalid Request: the body nests objects/arrays more than ${MAX_JSON_DEPTH} levels deep (the limit)`));
       }
     }
     const messages = messagesOf(body);
@@ -363,23 +394,25 @@ export async function serveHttp(opts: ServeHttpOptions): Promise<number> {
       throw new ConfigError(`the peer check cannot see our own sockets (${broken}); refusing to serve HTTP with a check that would drop every client`);
     }
   }
+  // Signal handlers first, then the "listening" line: a client (or a test) that stops us as soon as it reads that
+  // line must find them in place, or the process dies of the signal without draining or wiping the secret.
+  let closing = false;
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    await handle.close();
+    bootstrap.wipe();
+    const s = handle.peerStats();
+    if (peer) log(`peer check: ${s.checked} connections (${s.dropped} dropped) answered by ${s.tableReads} table reads; wait per connection mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
+    log(`shutting down (${why})`);
+    exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   const p = opts.policy;
   log(`serving HTTP, session ${ctx.session.id}, policy ${p.path ?? 'embedded default'} (root ${p.root})${ctx.trail ? `, trail ${ctx.trail.dir}` : ''}, peer check ${peer ? `on (uid ${peer.uid})` : 'off'}`);
   log(`listening on http://${HTTP_HOST}:${handle.port}${MCP_PATH}`);
-
-  return new Promise<number>((resolve) => {
-    let closing = false;
-    const shutdown = async (why: string) => {
-      if (closing) return;
-      closing = true;
-      await handle.close();
-      bootstrap.wipe();
-      const s = handle.peerStats();
-      if (peer) log(`peer check: ${s.checked} connections (${s.dropped} dropped) answered by ${s.tableReads} table reads; wait per connection mean ${s.meanMicros.toFixed(0)} us, max ${s.maxMicros.toFixed(0)} us`);
-      log(`shutting down (${why})`);
-      resolve(0);
-    };
-    process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    process.on('SIGINT', () => void shutdown('SIGINT'));
-  });
+  return exited;
 }

@@ -1,6 +1,7 @@
-// stdio: the parent that spawned us owns our stdin/stdout and is the one client. The SDK's stdio transport does not
-// notice stdin closing, so we do: on EOF or SIGTERM/SIGINT we let calls in flight answer, then exit 0.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+// stdio: the parent that spawned us owns our stdin/stdout and is the one client. On EOF or SIGTERM/SIGINT we let
+// calls in flight answer, then exit 0. Messages are read by our own LineTransport (transport/lines.ts): the SDK's
+// stdio transport stops reading for good on one message over 10 MiB and ignores lines it cannot parse.
+import { LineTransport } from './lines.ts';
 import type { LoadedPolicy } from '../policy/load.ts';
 import { buildServer } from '../server.ts';
 import { createContext, drained, killChildren } from '../startup.ts';
@@ -30,16 +31,18 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
   // Command hooks of the same Claude Code session reach this server through a socket named after the session.
   const sessionId = envVar('CLAUDE_CODE_SESSION_ID');
   const hookSocket = sessionId && !isDeno() ? await listenHookSocket(hooks, sessionId) : null;
-  const transport = new StdioServerTransport();
+  const transport = new LineTransport();
   await server.connect(transport);
   const p = opts.policy;
   log(`serving on stdio, session ${ctx.session.id}, policy ${p.path ?? 'embedded default'} (root ${p.root})${ctx.trail ? `, trail ${ctx.trail.dir}` : ''}`);
 
   return new Promise<number>((resolve) => {
     let closing = false;
-    const shutdown = async (why: string) => {
+    let exitCode = 0;
+    const shutdown = async (why: string, code = 0) => {
       if (closing) return;
       closing = true;
+      exitCode = code;
       await drained(ctx, DRAIN_MS);
       killChildren(ctx);
       await ctx.sandbox.close().catch(() => undefined);
@@ -48,8 +51,17 @@ export async function serveStdio(opts: { policy: LoadedPolicy; modelFlag?: strin
       await server.close().catch(() => undefined);
       hookSocket?.close();
       log(`shutting down (${why})`);
-      resolve(0);
+      resolve(exitCode);
     };
+    // Reading stdin failed (EIO, a closed descriptor): we can no longer hear the client, so stop and say why.
+    process.stdin.on('error', (e) => void shutdown(`stdin failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`, 1));
+    // Never a silent exit 0: if nothing is left to wait for while stdin is still open, something stopped reading it.
+    process.on('beforeExit', () => {
+      if (closing) return;
+      log('internal error: the server stopped reading stdin while it was still open; exiting');
+      closing = true;
+      resolve(1);
+    });
     process.stdin.on('end', () => void shutdown('stdin closed'));
     process.stdin.on('close', () => void shutdown('stdin closed'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));

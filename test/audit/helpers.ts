@@ -1,9 +1,9 @@
 // Shared by the audit suites: temp homes, a sample trail, and a trail written by hand (for keys and PAE variants
 // the server never uses).
 import { randomUUID, sign, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/rpc.ts';
 import { pae, paeLegacyLE64 } from '../../src/audit/dsse.ts';
 import { canonicalJson, sha256Hex } from '../../src/audit/json.ts';
 import {
@@ -20,7 +20,7 @@ import {
 const homes: string[] = [];
 
 export function tempHome(): string {
-  const d = mkdtempSync(join(tmpdir(), 'aflock-audit-'));
+  const d = tempDir('aflock-audit-');
   homes.push(d);
   return d;
 }

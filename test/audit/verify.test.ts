@@ -304,4 +304,11 @@ test('runVerifyCommand: usage errors exit 2; a bare session id is looked up unde
   }
 });
 
+test('the main --help names verify\'s options', async () => {
+  const { USAGE } = await import('../../src/cli.ts');
+  assert.match(USAGE, /aflock-mcp verify \[--allow-partial\] \[--json\] SESSION_DIR/);
+  assert.match(USAGE, /--allow-partial accepts a half-written last record/);
+  assert.match(USAGE, /--json prints the report as JSON/);
+});
+
 test.run();

@@ -1,7 +1,7 @@
 // A small JSON-RPC client over a spawned server's stdin/stdout pipes, with a timeout on every request
 // (uvu has none). Used by the smoke and conformance suites; the SDK client is exercised separately.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,8 +24,40 @@ export function testLeg(): 'node' | 'sea' | 'deno' {
   return leg === 'sea' || leg === 'deno' ? leg : 'node';
 }
 
+// Every directory tempDir() hands out is removed when the test process exits (uvu runs every suite of a leg in one
+// process), so a run leaves nothing in the temp directory even when a test fails half-way. Servers still running
+// then are killed first so none writes into a directory being removed.
+// Each suite is bundled with its own copy of this module, so the list and the one exit hook live on globalThis.
+interface Cleanup {
+  dirs: string[];
+  servers: Set<{ kill(): void }>;
+}
+const CLEANUP = Symbol.for('aflock-test-cleanup');
+const shared = globalThis as typeof globalThis & { [CLEANUP]?: Cleanup };
+const cleanup: Cleanup = (shared[CLEANUP] ??= (() => {
+  const c: Cleanup = { dirs: [], servers: new Set() };
+  process.on('exit', () => {
+    for (const s of c.servers) s.kill();
+    for (const d of c.dirs.splice(0)) {
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        // A directory a test made read-only: leave it rather than fail the run at exit.
+      }
+    }
+  });
+  return c;
+})());
+const createdDirs = cleanup.dirs;
+const liveServers = cleanup.servers;
+
+/** test/run.mjs tags the run's directories so it can check, after each leg, that none was left behind. */
+const RUN_TAG = process.env.AFLOCK_TEST_RUN_TAG ?? '';
+
 export function tempDir(prefix = 'aflock-test-'): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const d = realpathSync(mkdtempSync(join(tmpdir(), `${prefix}${RUN_TAG}`)));
+  createdDirs.push(d);
+  return d;
 }
 
 export interface ToolResult {
@@ -42,6 +74,8 @@ export class RpcServer {
   private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   readonly exited: Promise<number | null>;
   readonly notifications: any[] = [];
+  /** Responses to no request of ours: errors with id null, answers to lines written with writeRaw. */
+  readonly unmatched: any[] = [];
   onRequest?: (msg: any) => any;
 
   constructor(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; command?: string[] } = {}) {
@@ -49,7 +83,8 @@ export class RpcServer {
     this.child = spawn(cmd, [...pre, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d) => (this.stderr += d));
     this.child.stdout.on('data', (d) => this.onData(String(d)));
-    this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
+    liveServers.add(this);
+    this.exited = new Promise((r) => this.child.on('exit', (code) => { liveServers.delete(this); r(code); }));
     this.child.stdin.on('error', () => undefined);
   }
 
@@ -70,7 +105,10 @@ export class RpcServer {
         continue;
       }
       const p = this.pending.get(msg.id);
-      if (!p) continue;
+      if (!p) {
+        this.unmatched.push(msg);
+        continue;
+      }
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
       if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { rpc: msg.error }));
@@ -80,6 +118,22 @@ export class RpcServer {
 
   send(msg: unknown) {
     this.child.stdin.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  /** Writes bytes as they are (a line that is not JSON, a message larger than any limit); resolves once written. */
+  writeRaw(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.child.stdin.write(data, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** Waits for an unmatched response that satisfies `match`. */
+  async waitUnmatched(match: (msg: any) => boolean, timeoutMs = 20000): Promise<any> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.unmatched.find(match);
+      if (hit) return hit;
+      if (Date.now() > end) throw new Error(`no matching response after ${timeoutMs} ms; got ${JSON.stringify(this.unmatched).slice(0, 500)}; stderr: ${this.stderr.slice(-500)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   request(method: string, params: unknown = {}, timeoutMs = 10000): Promise<any> {

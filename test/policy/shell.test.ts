@@ -743,7 +743,7 @@ const WHY: Record<string, string[]> = {
   'bash-gap-interp-abspath': ['u:interpreter inline code'], 'bash-obf-uppercase': ['u:base64 decode'],
 };
 
-const vectorsPath = join(process.cwd(), '..', 'shared', 'conformance', 'policy-vectors.json');
+const vectorsPath = join(process.cwd(), 'test', 'vectors', 'policy-vectors.json');
 const vectors = (JSON.parse(readFileSync(vectorsPath, 'utf8')) as Vector[]).filter((v) => v.area === 'bash');
 
 test('every bash vector has its reason listed here', () => {

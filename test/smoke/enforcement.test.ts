@@ -63,11 +63,13 @@ test('get_identity: parent process from /proc, environment, self-reported model,
     assert.is(id.parent.exeSha256, createHash('sha256').update(exe).digest('hex'));
   }
   assert.equal(id.admission, { admitted: true });
-  // The token carries the same identity hash.
-  const tok = json(await s.call('get_token')).token;
-  const claims = JSON.parse(Buffer.from(tok.split('.')[1], 'base64url').toString());
-  assert.is(claims.identity_hash, id.identityHash);
-  assert.is(claims.sub, id.spiffeId);
+  // The token is bound to the same identity hash. (Adapted to the short token: the server keeps the identity hash
+  // and subject by jti and get_token reports the hash; the token itself carries only iss, aud, exp and jti.)
+  const issued = json(await s.call('get_token'));
+  assert.is(issued.identityHash, id.identityHash);
+  const claims = JSON.parse(Buffer.from(issued.token.split('.')[1], 'base64url').toString());
+  assert.equal(Object.keys(claims).sort(), ['aud', 'exp', 'iss', 'jti']);
+  assert.ok(issued.token.length < 300, `token is ${issued.token.length} characters`);
   await s.close();
 });
 

@@ -548,10 +548,21 @@ function send(body) {
     setTimeout(() => { s.destroy(); resolve({ bytes: got.length, timeout: true }); }, 5000);
   });
 }
+// Under load, undici's fetch on a socket the server destroys at once has been seen never to settle, with no handle
+// left: Node then exits 13 mid-await. A timer keeps the process alive and bounds the wait (no answer = refused).
+const keepAlive = setTimeout(() => undefined, 30000);
 let fetched;
-try { const r = await fetch('http://127.0.0.1:' + port + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init }); fetched = { status: r.status }; }
+try {
+  const r = await Promise.race([
+    fetch('http://127.0.0.1:' + port + '/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: init }),
+    new Promise((resolve) => setTimeout(() => resolve(null), 5000)),
+  ]);
+  fetched = r ? { status: r.status } : { error: 'no answer within 5 s' };
+}
 catch (e) { fetched = { error: e.cause?.code ?? e.message }; }
 console.log(JSON.stringify({ uid: process.getuid(), fetch: fetched, init: await send(init), bootstrap: await send(bootstrap) }));
+clearTimeout(keepAlive);
+process.exit(0);
 `,
     );
     chmodSync(script, 0o644);
@@ -621,10 +632,12 @@ test('forged tokens are refused: alg none, payload edited, another instance, exp
     assert.is(badHeader.status, 401);
     assert.match(badHeader.headers.get('www-authenticate') ?? '', /error="invalid_request"/);
 
-    // Expired: an attenuated token with a one-second life.
-    const short = JSON.parse(resultText(await raw.call('get_token', { scope: { tools: ['Read'], ttl_seconds: 1 } }, token))).token;
+    // Expired: an attenuated token with a short life.
+    // Two seconds, not one: expiry is counted in whole seconds from the second the token was issued in, so a
+    // one-second token issued late in a second could expire before its first use on a busy machine.
+    const short = JSON.parse(resultText(await raw.call('get_token', { scope: { tools: ['Read'], ttl_seconds: 2 } }, token))).token;
     assert.is((await raw.call('read_file', { path: 'hello.txt' }, short)).status, 200);
-    await sleep(2100);
+    await sleep(3100);
     await refused('expired', short, /expired/);
 
     // Wider scope than the parent's: a child asking for Bash from a Read-only token cannot use Bash.
@@ -668,7 +681,11 @@ test('in-process: tokens signed with this server key but the wrong audience, iss
       ['wrong issuer', await sign({ iss: 'mallory' }), /issuer/],
       ['unregistered jti', await sign({ jti: 'made-up', allowed_tools: ['*'] }), /not issued by this server process/],
       ['forged child of a real token', await sign({ jti: 'child', parent: good.claims.jti }), /not issued by this server process/],
-      ['other policy digest', await sign({ policy_digest: '0'.repeat(64) }), /different policy version/],
+      // Adapted to the short token: claims in a token are no longer read (the server keeps them by jti), so a
+      // token re-signed under a real jti with a claim changed is refused as not the token issued under that jti.
+      ['other policy digest', await sign({ policy_digest: '0'.repeat(64) }), /does not match the one issued under its jti/],
+      ['wider scope under a real jti', await sign({ allowed_tools: ['*'] }), /does not match the one issued under its jti/],
+      ['same claims, re-signed', await sign({}), /does not match the one issued under its jti/],
       ['expired', await sign({ exp: Math.floor(Date.now() / 1000) - 10 }), /expired/],
     ];
     for (const [what, tok, reason] of cases) {
@@ -705,6 +722,59 @@ test('200 concurrent authenticated calls over HTTP all succeed and all their aud
     assert.is(await s.stop(), 0);
     const m = /peer check: (\d+) connections \((\d+) dropped\) answered by (\d+) table reads; wait per connection mean (\d+) us, max (\d+) us/.exec(s.stderr());
     if (m) console.error(`  peer check: ${m[1]} connections, ${m[3]} /proc/net/tcp reads, wait per connection mean ${m[4]} us, max ${m[5]} us`);
+  }
+});
+
+test('a body over the 64 MiB message limit gets 413 (read, not reset); a 100k-deep body gets 400 saying so; serving goes on', async () => {
+  const s = await startServer();
+  try {
+    const token = await bootstrap(s);
+    const raw = new RawSession(s.url);
+    assert.is((await raw.open({ authorization: `Bearer ${token}` })).status, 200);
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...raw.headers(token) };
+    const big = Buffer.alloc(64 * 1024 * 1024 + 1, 'a');
+    const tooBig = await fetch(s.url, { method: 'POST', headers, body: big });
+    assert.is(tooBig.status, 413);
+    const tb = (await tooBig.json()) as any;
+    assert.is(tb.error.code, -32600);
+    assert.match(tb.error.message, /larger than the limit of 67108864 bytes \(64 MiB\)/);
+    const deep = `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"check_tool","arguments":{"tool_name":"Bash","tool_input":{"command":"ls","x":${'['.repeat(100000)}${']'.repeat(100000)}}}}}`;
+    const d = await fetch(s.url, { method: 'POST', headers, body: deep });
+    assert.is(d.status, 400);
+    assert.match(((await d.json()) as any).error.message, /nests objects\/arrays more than 64 levels deep/);
+    const ok = await raw.call('bash', { command: 'echo still serving' }, token);
+    assert.is(ok.status, 200);
+    assert.match(resultText(ok), /still serving/);
+  } finally {
+    assert.is(await s.stop(), 0);
+  }
+});
+
+test('a client sending its headers a byte at a time is dropped after the headers timeout; others are served meanwhile', async () => {
+  const s = await startServer();
+  try {
+    const sock = connect(s.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const started = Date.now();
+    const closed = new Promise<number>((r) => sock.once('close', () => r(Date.now() - started)));
+    sock.on('error', () => undefined);
+    const request = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nX-Slow: ${'x'.repeat(200)}\r\n`;
+    let i = 0;
+    const drip = setInterval(() => {
+      if (sock.destroyed || i >= request.length) return clearInterval(drip);
+      sock.write(request[i++]);
+    }, 200);
+    // Meanwhile a normal client is served.
+    const raw = new RawSession(s.url);
+    assert.is((await raw.open()).status, 200);
+    const ms = await Promise.race([closed, sleep(20000).then(() => -1)]);
+    clearInterval(drip);
+    sock.destroy();
+    assert.ok(ms > 0, 'the slow client was never dropped');
+    assert.ok(ms >= 4000 && ms < 12000, `dropped after ${ms} ms (headers timeout 5 s)`);
+    assert.ok(i < request.length, 'dropped while it was still sending its headers');
+  } finally {
+    assert.is(await s.stop(), 0);
   }
 });
 
