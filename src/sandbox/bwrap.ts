@@ -15,7 +15,7 @@
 // Namespaces: user (when available), mount, PID, network (loopback only), IPC, UTS, cgroup; --cap-drop ALL,
 // --new-session (no TIOCSTI into a terminal), --die-with-parent (the sandbox dies with the server).
 import { dirname, isAbsolute, relative, sep } from 'node:path';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Covered } from './scan.ts';
 
 export const PROXY_PORT = 3128;
@@ -78,7 +78,9 @@ export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
 
   for (const c of [...spec.readOnly].sort((x, y) => depth(x.path) - depth(y.path))) a.push('--ro-bind', c.path, c.path);
   for (const d of spec.missingReadOnlyDirs) {
-    if (!existsSync(dirname(d))) continue; // `.git/hooks/**` in a directory that is not a repository: nothing to protect yet
+    // `.git/hooks/**` in a directory that is not a repository, or in a linked worktree or submodule checkout where
+    // `.git` is a file: nothing to protect there (and bubblewrap cannot make a directory under a file).
+    if (!statSync(dirname(d), { throwIfNoEntry: false })?.isDirectory()) continue;
     a.push('--tmpfs', d, '--remount-ro', d);
   }
   if (spec.policyFile) a.push('--ro-bind', spec.policyFile, spec.policyFile);

@@ -246,17 +246,21 @@ export class Sandbox {
       fixed.NO_PROXY = fixed.no_proxy = '';
     }
     // Sub-policy files of sublayouts are policy too: read-only like the policy file.
-    const subPolicies: Covered[] = [];
+    const alwaysReadOnly: Covered[] = [];
     for (const s of policy.sublayouts?.values() ?? []) {
-      if (s.source !== 'inline' && s.source.startsWith('/') && existsSync(s.source)) subPolicies.push({ path: s.source, dir: false });
+      if (s.source !== 'inline' && s.source.startsWith('/') && existsSync(s.source)) alwaysReadOnly.push({ path: s.source, dir: false });
     }
+    // In a linked worktree or a submodule checkout `.git` is a file naming the repository: rewritten, it would point
+    // git at a repository (and a config, and hooks) of the command's choosing. It is never the agent's to change.
+    const gitFile = join(policy.root, '.git');
+    if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile()) alwaysReadOnly.push({ path: gitFile, dir: false });
     const spec: BwrapSpec = {
       root: policy.root,
       cwd,
       tmpDir: join(this.#tmpDir, 'tmp'),
       policyFile: policy.path,
       deny: scan.deny,
-      readOnly: [...scan.readOnly, ...subPolicies],
+      readOnly: [...scan.readOnly, ...alwaysReadOnly],
       missingReadOnlyDirs: scan.missingReadOnlyDirs,
       hiddenDirs,
       reexposed,
