@@ -181,6 +181,10 @@ export class Sandbox {
     const settings = opts.policy.policy.sandbox ?? {};
     const network = settings.network ?? 'proxy';
     if (opts.policy.root === '/') throw new SandboxUnavailable('the project root is /, so the whole file system would be writable');
+    // The project is bound writable over the emptied home directories: a root that is a home directory (or holds
+    // one) would give commands ~/.bashrc, ~/.gitconfig, ~/.claude/settings.json, which the host runs later.
+    const home = homeRoots(opts.env ?? process.env).find((h) => under(h, [opts.policy.root]));
+    if (home) throw new SandboxUnavailable(`the project root ${opts.policy.root} holds the home directory ${home}, whose files (~/.bashrc, ~/.gitconfig) commands would then write; start the server in a project directory`);
     const bwrap = await probeBubblewrap(network === 'proxy');
     sweepStaleTmpDirs();
     let tmpDir: string;

@@ -100,4 +100,25 @@ maybe(`${leg}: a .git file (linked worktree or submodule checkout) cannot be poi
   }
 });
 
+maybe(`${leg}: started in the home directory, commands cannot write ~/.bashrc or ~/.gitconfig (the sandbox refuses)`, async () => {
+  const root = project();
+  writeFileSync(join(root, '.bashrc'), 'echo original\n');
+  writeFileSync(join(root, '.gitconfig'), '[user]\n\tname = Someone\n');
+  const before = readFileSync(join(root, '.bashrc'), 'utf8') + readFileSync(join(root, '.gitconfig'), 'utf8');
+  const home = tempDir('aflock-redteam-home-');
+  const env = { ...process.env, AFLOCK_HOME: home, HOME: root };
+  assert.is((await runCli(['init'], { cwd: root, env })).code, 0);
+  const s = new RpcServer([], { cwd: root, env });
+  await s.initialize();
+  try {
+    const w = await s.call('write_file', { path: 'plant.sh', content: 'echo "touch PWNED" >> ~/.bashrc\nprintf "[core]\\n\\tpager = touch PWNED\\n" >> ~/.gitconfig\n' });
+    assert.not.ok(w.isError, text(w));
+    const r = await s.call('bash', { command: 'bash plant.sh', timeout: 20 }, 30000);
+    assert.is(readFileSync(join(root, '.bashrc'), 'utf8') + readFileSync(join(root, '.gitconfig'), 'utf8'), before, `a home dotfile changed: ${text(r)}`);
+    assert.match(text(r), /Sandbox unavailable: .*home directory/);
+  } finally {
+    await s.close();
+  }
+});
+
 test.run();
