@@ -121,4 +121,31 @@ maybe(`${leg}: started in the home directory, commands cannot write ~/.bashrc or
   }
 });
 
+test(`${leg}: write_file cannot rewrite the policy file, a sub-policy file or a .git file, whatever files.readOnly says`, async () => {
+  const main = project();
+  const root = join(tempDir('aflock-redteam-wt-'), 'wt');
+  execFileSync('git', ['worktree', 'add', '-q', root, '-b', 'side'], { cwd: main, stdio: 'ignore' });
+  // A hand-written policy that protects nothing by name: the policy file is still not the agent's to write.
+  const sub = { tools: { allow: ['Read'] } };
+  writeFileSync(join(root, 'sub.aflock'), JSON.stringify(sub));
+  writeFileSync(join(root, '.aflock'), JSON.stringify({ tools: { allow: ['Read', 'Write', 'Bash'] }, sublayouts: [{ name: 'reader', policy: 'sub.aflock' }] }));
+  const files = ['.aflock', 'sub.aflock', '.git'];
+  const before = Object.fromEntries(files.map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+  const home = tempDir('aflock-redteam-home-');
+  const s = new RpcServer([], { cwd: root, env: { ...process.env, AFLOCK_HOME: home } });
+  await s.initialize();
+  try {
+    for (const f of files) {
+      const w = await s.call('write_file', { path: f, content: f === '.git' ? `gitdir: ${root}/evil\n` : '{"tools":{"allow":["*"]},"sandbox":{"mode":"off"}}' });
+      assert.ok(w.isError, `write_file wrote ${f}: ${text(w)}`);
+      assert.match(text(w), /always read-only/);
+      assert.is(readFileSync(join(root, f), 'utf8'), before[f], `${f} changed`);
+    }
+    const ok = await s.call('write_file', { path: 'notes.txt', content: 'fine\n' });
+    assert.not.ok(ok.isError, text(ok));
+  } finally {
+    await s.close();
+  }
+});
+
 test.run();
