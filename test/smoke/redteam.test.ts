@@ -148,4 +148,25 @@ test(`${leg}: write_file cannot rewrite the policy file, a sub-policy file or a 
   }
 });
 
+// Run as root, the sandbox maps uid 0 to the host's root. The kernel's global settings under /proc/sys then must not
+// be writable: kernel.core_pattern = "|/project/x.sh" would run x.sh as the host's root. Measured with a harmless one
+// (kernel.core_uses_pid), flipped from inside and read on the host; put back if the attack worked.
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+(hasBwrap && isRoot ? test : test.skip)(`${leg}: as root, a command cannot write the kernel's global sysctls (/proc/sys)`, async () => {
+  const root = project();
+  const s = await start(root);
+  const knob = '/proc/sys/kernel/core_uses_pid';
+  const before = readFileSync(knob, 'utf8').trim();
+  try {
+    const flipped = before === '0' ? '1' : '0';
+    const out = await runScript(s, `echo ${flipped} > ${knob}; echo "rc=$?"; cat /proc/sys/kernel/pid_max`);
+    assert.is(readFileSync(knob, 'utf8').trim(), before, `the sandbox changed ${knob}: ${out}`);
+    assert.match(out, /rc=1/);
+    assert.match(out, /^\d+$/m, 'sysctls are still readable');
+  } finally {
+    if (readFileSync(knob, 'utf8').trim() !== before) writeFileSync(knob, before);
+    await s.close();
+  }
+});
+
 test.run();
