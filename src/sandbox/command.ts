@@ -9,6 +9,7 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import { aflockHome } from '../audit/trail.ts';
 import { Sandbox, SandboxUnavailable, sandboxModeOf, describeMode } from './sandbox.ts';
 import { constants } from 'node:os';
+import { hookSocketDir } from '../hooks/socket-path.ts';
 
 export const SANDBOX_UNAVAILABLE_EXIT = 126;
 
@@ -50,6 +51,7 @@ export async function runSandboxCommand(policy: LoadedPolicy, workdir: string | 
     } catch {
       // no home known
     }
+    hide.push(hookSocketDir()); // the command hooks' sockets, wherever TMPDIR or XDG_RUNTIME_DIR put them
     try {
       sandbox = await Sandbox.create({ policy, alwaysHide: hide });
       ({ file, args, env } = sandbox.prepare(command, cwd));

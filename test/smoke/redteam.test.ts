@@ -169,4 +169,26 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   }
 });
 
+maybe(`${leg}: the command-hook socket is out of reach even when TMPDIR points into the project`, async () => {
+  const root = project();
+  const home = tempDir('aflock-redteam-home-');
+  const env: NodeJS.ProcessEnv = { ...process.env, AFLOCK_HOME: home, TMPDIR: join(root, '.tmp'), CLAUDE_CODE_SESSION_ID: 'redteam-hook-1' };
+  delete env.XDG_RUNTIME_DIR;
+  mkdirSync(join(root, '.tmp'));
+  assert.is((await runCli(['init'], { cwd: root, env })).code, 0);
+  const s = new RpcServer([], { cwd: root, env });
+  await s.initialize();
+  try {
+    const uid = process.getuid?.() ?? 0;
+    const sock = join(root, '.tmp', `aflock-${uid}`, 'cc-redteam-hook-1.sock');
+    for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(existsSync(sock), `the server made no hook socket at ${sock}: ${s.stderr}`);
+    const out = await runScript(s, `echo "listed=$(ls -A .tmp/aflock-${uid} 2>/dev/null | wc -l)"; echo '{}' | timeout 3 socat - UNIX-CONNECT:${sock} 2>&1; echo "rc=$?"`);
+    assert.match(out, /listed=0/, `the sandbox lists the hook socket: ${out}`);
+    assert.match(out, /rc=1/, `the sandbox connected to the hook socket: ${out}`);
+  } finally {
+    await s.close();
+  }
+});
+
 test.run();
