@@ -29,7 +29,11 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
   if (opts.bootstrap) alwaysHide.push(opts.bootstrap.path);
   // The command hooks' sockets: usually out of sight already (/run, /tmp are the sandbox's own), unless TMPDIR or
   // XDG_RUNTIME_DIR points into the project or a re-exposed directory.
-  alwaysHide.push(hookSocketDir());
+  try {
+    alwaysHide.push(hookSocketDir());
+  } catch {
+    // Deno without --allow-env: no environment to place the sockets by, and no hook sockets either
+  }
   const sandbox = new SandboxService(opts.policy, { noSandbox: opts.noSandbox === true, alwaysHide });
   let trail: AuditTrail | null = null;
   let trailError: string | undefined;

@@ -51,7 +51,11 @@ export async function runSandboxCommand(policy: LoadedPolicy, workdir: string | 
     } catch {
       // no home known
     }
-    hide.push(hookSocketDir()); // the command hooks' sockets, wherever TMPDIR or XDG_RUNTIME_DIR put them
+    try {
+      hide.push(hookSocketDir()); // the command hooks' sockets, wherever TMPDIR or XDG_RUNTIME_DIR put them
+    } catch {
+      // Deno without --allow-env: no environment to place them by
+    }
     try {
       sandbox = await Sandbox.create({ policy, alwaysHide: hide });
       ({ file, args, env } = sandbox.prepare(command, cwd));

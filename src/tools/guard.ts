@@ -112,7 +112,11 @@ function protectedFiles(ctx: ServerContext): string[] {
   if (policy.path) add(policy.path);
   for (const s of policy.sublayouts?.values() ?? []) if (s.source.startsWith('/')) add(s.source);
   const gitFile = join(policy.root, '.git');
-  if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile()) add(gitFile);
+  try {
+    if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile()) add(gitFile);
+  } catch {
+    // unreadable (Deno without --allow-read): no file tool can write it either
+  }
   return out;
 }
 
