@@ -40,8 +40,9 @@ export function starterPolicy(projectName: string): string {
       // Not `.git/**`: the sandbox enforces readOnly in the kernel, and git must write objects, refs and the index to
       // commit. What is protected is what makes git run code or change what it runs: config (core.fsmonitor,
       // core.hooksPath, aliases, filter and diff drivers, credential helpers), hooks, attributes that pick drivers,
-      // and the same files of submodules and worktrees.
-      readOnly: ['.aflock', '.claude/**', '.mcp.json', '.git/config', '.git/config.worktree', '.git/hooks/**', '.git/info/attributes', '.git/modules/**/config', '.git/modules/**/hooks/**', '.git/worktrees/*/config.worktree'],
+      // and the same files of submodules and worktrees. `commondir` names the directory git takes config and hooks
+      // from: written, it points git at a config of the writer's choosing.
+      readOnly: ['.aflock', '.claude/**', '.mcp.json', '.git/config', '.git/config.worktree', '.git/commondir', '.git/hooks/**', '.git/info/attributes', '.git/modules/**/config', '.git/modules/**/commondir', '.git/modules/**/hooks/**', '.git/worktrees/*/config.worktree', '.git/worktrees/*/commondir'],
     },
   };
   return `${JSON.stringify(policy, null, 2)}\n`;

@@ -13,6 +13,7 @@ import { log } from './log.ts';
 import { killProcessGroup } from './tools/bash.ts';
 import type { BootstrapSecret } from './auth/bootstrap.ts';
 import { SandboxService } from './sandbox/service.ts';
+import { hookSocketDir } from './hooks/socket-path.ts';
 
 export async function createContext(opts: { policy: LoadedPolicy; transport: 'stdio' | 'http'; modelFlag?: string; requireToken: boolean; bootstrap?: BootstrapSecret; noSandbox?: boolean }): Promise<ServerContext> {
   const session = new Session();
@@ -26,6 +27,13 @@ export async function createContext(opts: { policy: LoadedPolicy; transport: 'st
     // no home: no trail to hide
   }
   if (opts.bootstrap) alwaysHide.push(opts.bootstrap.path);
+  // The command hooks' sockets: usually out of sight already (/run, /tmp are the sandbox's own), unless TMPDIR or
+  // XDG_RUNTIME_DIR points into the project or a re-exposed directory.
+  try {
+    alwaysHide.push(hookSocketDir());
+  } catch {
+    // Deno without --allow-env: no environment to place the sockets by, and no hook sockets either
+  }
   const sandbox = new SandboxService(opts.policy, { noSandbox: opts.noSandbox === true, alwaysHide });
   let trail: AuditTrail | null = null;
   let trailError: string | undefined;

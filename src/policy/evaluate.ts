@@ -34,6 +34,11 @@ export interface EvalContext {
   readonly expandGlob?: (absPattern: string) => string[] | null;
   /** The home directory `~` expands to in Bash file arguments. */
   readonly home?: string;
+  /**
+   * Absolute paths no file tool may write whatever the policy says: the policy file and its sub-policy files (an
+   * agent that rewrites them rewrites its own rules for the next session), and a `.git` file naming the repository.
+   */
+  readonly protectedFiles?: readonly string[];
 }
 
 export interface ToolCall {
@@ -160,6 +165,15 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   // No path or command can hold a NUL byte: the tools refuse one before anything else, and so does every answer.
   if (subject.includes('\0')) return deny(`Tool '${tool}' input contains a NUL byte, which no path or command can hold`, 'nul-byte');
   const bash = isBash ? new BashView(subject) : null;
+
+  // 0. What is never the agent's to write (the sandbox holds the same for commands).
+  if (WRITE_TOOLS.has(tool) && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
+    const raw = field(input, tool === 'NotebookEdit' ? 'notebook_path' : 'file_path');
+    if (typeof raw === 'string' && raw !== '') {
+      const hit = pathViews(raw, ctx).find((v) => ctx.protectedFiles!.includes(v.abs));
+      if (hit) return deny(`File '${hit.abs}' is always read-only (the policy, a sub-policy, or the .git file naming the repository)`, 'protected-file');
+    }
+  }
 
   // 1. tools.deny, then what the strict Bash analysis cannot see through.
   if (policy.tools) {

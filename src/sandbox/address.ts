@@ -46,6 +46,9 @@ for (const [net, bits] of [
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
+  // ::/96 (IPv4-compatible, `::127.0.0.1`), ::ffff:0:0:0/96 (IPv4-translated) and 2002::/16 (6to4) embed an IPv4
+  // address, loopback or private as often as not; all three are deprecated or unrouted on the public internet.
+  ['::', 96], ['::ffff:0:0:0', 96], ['2002::', 16],
   ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23],
   ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv6');

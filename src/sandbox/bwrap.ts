@@ -1,7 +1,8 @@
 // The bubblewrap command line of one sandboxed command. Pure: a description of the sandbox in, argv out.
 // The layering (later mounts cover earlier ones):
 //   /                 read-only (the system: programs, libraries, certificates)
-//   /dev, /proc       fresh (a new PID namespace: the server and every other process are invisible)
+//   /dev, /proc       fresh (a new PID namespace: the server and every other process are invisible); /proc/sys
+//                     read-only (the kernel's global settings)
 //   /run              empty (no Unix sockets of system daemons: docker, dbus; a read-only mount does not stop connect())
 //   home directories  empty (no ~/.ssh, ~/.aws, ~/.aflock, tokens of CLIs); PATH entries and git's config under them
 //                     come back read-only
@@ -15,7 +16,7 @@
 // Namespaces: user (when available), mount, PID, network (loopback only), IPC, UTS, cgroup; --cap-drop ALL,
 // --new-session (no TIOCSTI into a terminal), --die-with-parent (the sandbox dies with the server).
 import { dirname, isAbsolute, relative, sep } from 'node:path';
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Covered } from './scan.ts';
 
 export const PROXY_PORT = 3128;
@@ -61,7 +62,10 @@ const RELAY_SCRIPT = [
 
 export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
   const a: string[] = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
-  a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/run');
+  // /proc/sys read-only: bubblewrap covers it only when the directory itself is writable (it is not, its files are),
+  // and a command run by root (uid 0 mapped to 0, capabilities dropped) could otherwise write the kernel's global
+  // sysctls: kernel.core_pattern = "|/project/x.sh" runs x.sh as the host's root at the next crash of any process.
+  a.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys', '--tmpfs', '/run');
   for (const d of spec.hiddenDirs) a.push('--tmpfs', d);
   for (const p of spec.reexposed) a.push('--ro-bind-try', p, p);
   a.push('--bind', spec.tmpDir, '/tmp');
@@ -78,7 +82,9 @@ export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
 
   for (const c of [...spec.readOnly].sort((x, y) => depth(x.path) - depth(y.path))) a.push('--ro-bind', c.path, c.path);
   for (const d of spec.missingReadOnlyDirs) {
-    if (!existsSync(dirname(d))) continue; // `.git/hooks/**` in a directory that is not a repository: nothing to protect yet
+    // `.git/hooks/**` in a directory that is not a repository, or in a linked worktree or submodule checkout where
+    // `.git` is a file: nothing to protect there (and bubblewrap cannot make a directory under a file).
+    if (!statSync(dirname(d), { throwIfNoEntry: false })?.isDirectory()) continue;
     a.push('--tmpfs', d, '--remount-ro', d);
   }
   if (spec.policyFile) a.push('--ro-bind', spec.policyFile, spec.policyFile);

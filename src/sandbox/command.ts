@@ -9,6 +9,7 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import { aflockHome } from '../audit/trail.ts';
 import { Sandbox, SandboxUnavailable, sandboxModeOf, describeMode } from './sandbox.ts';
 import { constants } from 'node:os';
+import { hookSocketDir } from '../hooks/socket-path.ts';
 
 export const SANDBOX_UNAVAILABLE_EXIT = 126;
 
@@ -49,6 +50,11 @@ export async function runSandboxCommand(policy: LoadedPolicy, workdir: string | 
       hide.push(aflockHome());
     } catch {
       // no home known
+    }
+    try {
+      hide.push(hookSocketDir()); // the command hooks' sockets, wherever TMPDIR or XDG_RUNTIME_DIR put them
+    } catch {
+      // Deno without --allow-env: no environment to place them by
     }
     try {
       sandbox = await Sandbox.create({ policy, alwaysHide: hide });

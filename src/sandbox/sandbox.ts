@@ -181,6 +181,10 @@ export class Sandbox {
     const settings = opts.policy.policy.sandbox ?? {};
     const network = settings.network ?? 'proxy';
     if (opts.policy.root === '/') throw new SandboxUnavailable('the project root is /, so the whole file system would be writable');
+    // The project is bound writable over the emptied home directories: a root that is a home directory (or holds
+    // one) would give commands ~/.bashrc, ~/.gitconfig, ~/.claude/settings.json, which the host runs later.
+    const home = homeRoots(opts.env ?? process.env).find((h) => under(h, [opts.policy.root]));
+    if (home) throw new SandboxUnavailable(`the project root ${opts.policy.root} holds the home directory ${home}, whose files (~/.bashrc, ~/.gitconfig) commands would then write; start the server in a project directory`);
     const bwrap = await probeBubblewrap(network === 'proxy');
     sweepStaleTmpDirs();
     let tmpDir: string;
@@ -249,17 +253,21 @@ export class Sandbox {
       fixed.NO_PROXY = fixed.no_proxy = '';
     }
     // Sub-policy files of sublayouts are policy too: read-only like the policy file.
-    const subPolicies: Covered[] = [];
+    const alwaysReadOnly: Covered[] = [];
     for (const s of policy.sublayouts?.values() ?? []) {
-      if (s.source !== 'inline' && s.source.startsWith('/') && existsSync(s.source)) subPolicies.push({ path: s.source, dir: false });
+      if (s.source !== 'inline' && s.source.startsWith('/') && existsSync(s.source)) alwaysReadOnly.push({ path: s.source, dir: false });
     }
+    // In a linked worktree or a submodule checkout `.git` is a file naming the repository: rewritten, it would point
+    // git at a repository (and a config, and hooks) of the command's choosing. It is never the agent's to change.
+    const gitFile = join(policy.root, '.git');
+    if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile()) alwaysReadOnly.push({ path: gitFile, dir: false });
     const spec: BwrapSpec = {
       root: policy.root,
       cwd,
       tmpDir: join(this.#tmpDir, 'tmp'),
       policyFile: policy.path,
       deny: scan.deny,
-      readOnly: [...scan.readOnly, ...subPolicies],
+      readOnly: [...scan.readOnly, ...alwaysReadOnly],
       missingReadOnlyDirs: scan.missingReadOnlyDirs,
       hiddenDirs,
       reexposed,

@@ -4,7 +4,8 @@
 // The record (audit line + signed envelope) is written before the action runs and before the result returns, so the
 // trail shows every decision even if the action then crashes the process.
 import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { expandPathGlob } from '../fsglob.ts';
 import { physicalPath } from '../fs/confined.ts';
@@ -93,7 +94,30 @@ function homeDir(): string | undefined {
 
 /** The evaluation context of one call (build one per call: its realpath results are remembered). */
 export function evalContext(ctx: ServerContext, cwd?: string): EvalContext & { readonly realpath: (abs: string) => string | null } {
-  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOnce(), expandGlob: expandPathGlob, home: homeDir() };
+  return { root: ctx.policy.root, cwd: cwd ?? ctx.policy.root, realpath: realpathOnce(), expandGlob: expandPathGlob, home: homeDir(), protectedFiles: protectedFiles(ctx) };
+}
+
+/** The policy file, its sub-policy files and a `.git` file at the root (a linked worktree's): see EvalContext. */
+function protectedFiles(ctx: ServerContext): string[] {
+  const out: string[] = [];
+  const { policy } = ctx;
+  const add = (p: string) => {
+    out.push(p);
+    try {
+      out.push(realpathSync(p));
+    } catch {
+      // gone: the path as written is enough
+    }
+  };
+  if (policy.path) add(policy.path);
+  for (const s of policy.sublayouts?.values() ?? []) if (s.source.startsWith('/')) add(s.source);
+  const gitFile = join(policy.root, '.git');
+  try {
+    if (lstatSync(gitFile, { throwIfNoEntry: false })?.isFile()) add(gitFile);
+  } catch {
+    // unreadable (Deno without --allow-read): no file tool can write it either
+  }
+  return out;
 }
 
 /**

@@ -41,6 +41,11 @@ test('non-public addresses: loopback, private, link-local (metadata), unspecifie
     assert.not.ok(isPublicAddress(a), a);
   }
   for (const a of ['8.8.8.8', '1.1.1.1', '2606:4700::1111']) assert.ok(isPublicAddress(a), a);
+  // IPv6 forms that embed an IPv4 address (red-team review: the proxy let them through to connect).
+  for (const a of ['::7f00:1', '::127.0.0.1', '::a9fe:a9fe', '::ffff:0:7f00:1', '::ffff:0:a00:1', '2002:7f00:1::', '2002:a9fe:a9fe::1']) {
+    assert.not.ok(isPublicAddress(a), a);
+  }
+  for (const a of ['8.8.8.8', '::ffff:8.8.8.8']) assert.ok(isPublicAddress(a), `${a} (an IPv4 entry must not block every IPv4 address)`);
 });
 
 test('the proxy decides on the canonical host, then on every resolved address', async () => {
