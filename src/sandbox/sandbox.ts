@@ -10,7 +10,9 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import type { SandboxSettings } from '../policy/schema.ts';
 import { bwrapArgs, PROXY_PORT, type BwrapSpec } from './bwrap.ts';
 import { sandboxEnv } from './env.ts';
-import { startProxy, type ProxyDecision, type RunningProxy } from './proxy.ts';
+// proxy.ts is loaded when a sandbox with a network proxy starts, not at import: it needs node:http, which cannot be
+// loaded while the executable's startup snapshot is built (Node 20: `methods.toSorted is not a function`).
+import type { ProxyDecision, RunningProxy } from './proxy.ts';
 import { ProjectScanner, ScanError, type Covered } from './scan.ts';
 import { isDeno, isPermissionError } from '../runtime.ts';
 
@@ -195,6 +197,7 @@ export class Sandbox {
     try {
       mkdirSync(tmp, { mode: 0o700 });
       if (network === 'proxy') {
+        const { startProxy } = await import('./proxy.ts');
         proxy = await startProxy(join(tmpDir, 'proxy.sock'), { rules: opts.policy.compiled.domains, onDecision: opts.onProxyDecision });
       }
     } catch (e) {
