@@ -10,8 +10,6 @@ import type { LoadedPolicy } from '../policy/load.ts';
 import type { SandboxSettings } from '../policy/schema.ts';
 import { bwrapArgs, PROXY_PORT, type BwrapSpec } from './bwrap.ts';
 import { sandboxEnv } from './env.ts';
-// proxy.ts is loaded when a sandbox with a network proxy starts, not at import: it needs node:http, which cannot be
-// loaded while the executable's startup snapshot is built (Node 20: `methods.toSorted is not a function`).
 import type { ProxyDecision, RunningProxy } from './proxy.ts';
 import { ProjectScanner, ScanError, type Covered } from './scan.ts';
 import { isDeno, isPermissionError } from '../runtime.ts';
@@ -197,6 +195,8 @@ export class Sandbox {
     try {
       mkdirSync(tmp, { mode: 0o700 });
       if (network === 'proxy') {
+        // Loaded here, not at module load: node:http cannot be loaded while the executable's startup snapshot is
+        // built (src/snapshot), and a server whose policy has no network never needs it.
         const { startProxy } = await import('./proxy.ts');
         proxy = await startProxy(join(tmpDir, 'proxy.sock'), { rules: opts.policy.compiled.domains, onDecision: opts.onProxyDecision });
       }
