@@ -29,6 +29,13 @@ export async function roundTrips(ws, all, { rounds, block = 10, bashBlock = 3, w
     const checkDeny = () => aflock.call('check_tool', { tool_name: 'Bash', tool_input: { command: 'rm -rf /' } }).then(expectDecision('deny'));
     const readAflock = () => aflock.call('read_file', { path: 'src/file4k.ts' }).then(expectText(4096));
     const bash = () => aflock.call('bash', { command: 'echo hi' }).then(expectStructured((s) => s.exitCode === 0 && s.output.trim() === 'hi'));
+    // What Claude Code's mcp_tool PreToolUse hook sends about a native Bash call (its fields as init --claude writes
+    // them; ${tool_input} arrives as JSON text): decided by the same pipeline and recorded (one signed record).
+    let hookId = 0;
+    const hookPre = () =>
+      aflock
+        .call('hook', { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: JSON.stringify({ command: 'git status', description: 'bench' }), tool_use_id: `toolu_bench_${++hookId}`, session_id: 'bench', cwd: ws.project })
+        .then(expectHookAllow);
     const echo = () => floor.call('echo', { text: 'hi' }).then(expectText(2));
     const readFs = () => fs.call('read_text_file', { path: ws.file4k }).then(expectText(4096));
     const ops = {
@@ -37,6 +44,7 @@ export async function roundTrips(ws, all, { rounds, block = 10, bashBlock = 3, w
       'aflock check_tool deny': checkDeny,
       'aflock read_file 4 KB': readAflock,
       'aflock bash echo hi': bash,
+      'aflock hook PreToolUse Bash (mcp_tool)': hookPre,
       'floor echo': echo,
       'server-filesystem read_text_file 4 KB': readFs,
     };
@@ -61,6 +69,12 @@ function expectDecision(decision) {
     if (result.structuredContent?.decision !== decision) throw new Error(`check_tool: expected ${decision}, got ${JSON.stringify(result).slice(0, 300)}`);
     return ms;
   };
+}
+
+function expectHookAllow({ result, ms }) {
+  const text = result.content?.[0]?.text ?? '';
+  if (!text.includes('"allow"')) throw new Error(`hook: expected an allow answer, got ${JSON.stringify(result).slice(0, 300)}`);
+  return ms;
 }
 
 function expectText(length) {

@@ -22,6 +22,8 @@ async function heapAfterGc(c) {
 
 export async function rssGrowth(ws, all, { calls = 10_000, every = 1000 } = {}) {
   const aflock = await startServer(ws, all['aflock node']);
+  // The single executable (startup snapshot) gets the same calls: the issue's RSS target is about what ships.
+  const exe = all['aflock exe'] ? await startServer(ws, all['aflock exe']) : null;
   const floor = await startServer(ws, all['floor node']);
   const gcv = { cmd: process.execPath, args: ['--expose-gc', join(REPO, 'bench/lib/gc-wrapper.cjs')] };
   const gc = new StdioClient(gcv.cmd, gcv.args, { env: cleanEnv(ws, { BUNDLE: all['aflock node'].args[0] }), cwd: ws.project });
@@ -30,7 +32,8 @@ export async function rssGrowth(ws, all, { calls = 10_000, every = 1000 } = {}) 
   try {
     await aflock.call('get_identity', {}); // the background hash of the parent's executable is done
     await gc.call('get_identity', {});
-    const both = (name, args, opts) => Promise.all([aflock.call(name, args, opts), gc.call(name, args, opts)]);
+    if (exe) await exe.call('get_identity', {});
+    const both = (name, args, opts) => Promise.all([aflock.call(name, args, opts), gc.call(name, args, opts), ...(exe ? [exe.call(name, args, opts)] : [])]);
     const mix = [
       () => both('check_tool', { tool_name: 'Bash', tool_input: { command: 'git status' } }),
       () => both('check_tool', { tool_name: 'Bash', tool_input: { command: 'rm -rf /' } }),
@@ -38,10 +41,11 @@ export async function rssGrowth(ws, all, { calls = 10_000, every = 1000 } = {}) 
       () => both('check_tool', { tool_name: 'Read', tool_input: { file_path: 'src/file4k.ts' } }),
       () => both('read_file', { path: '.env' }, { expectError: true }),
     ];
-    const checkpoints = { aflock: [], floor: [], afterGc: [] };
+    const checkpoints = { aflock: [], exe: [], floor: [], afterGc: [] };
     const sample = (c, n) => ({ calls: n, rssKiB: c.rssKiB() });
     checkpoints.aflock.push(sample(aflock, 0));
     checkpoints.floor.push(sample(floor, 0));
+    if (exe) checkpoints.exe.push(sample(exe, 0));
     const t = performance.now();
     for (let i = 1; i <= calls; i++) {
       if (i % 100 === 0) await both('bash', { command: 'echo hi' });
@@ -50,6 +54,7 @@ export async function rssGrowth(ws, all, { calls = 10_000, every = 1000 } = {}) 
       if (i % every === 0) {
         checkpoints.aflock.push(sample(aflock, i));
         checkpoints.floor.push(sample(floor, i));
+        if (exe) checkpoints.exe.push(sample(exe, i));
         checkpoints.afterGc.push({ calls: i, ...(await heapAfterGc(gc)) });
       }
       if (i % 2500 === 0) log(`rss: ${i}/${calls} calls`);
@@ -68,8 +73,8 @@ export async function rssGrowth(ws, all, { calls = 10_000, every = 1000 } = {}) 
       rssGrowthPct: pct(g(1000)?.rssKiB, g(calls)?.rssKiB),
       checkpoints: checkpoints.afterGc,
     };
-    return { calls, seconds, aflock: summary(checkpoints.aflock), floor: summary(checkpoints.floor), afterGc };
+    return { calls, seconds, aflock: summary(checkpoints.aflock), ...(exe ? { exe: summary(checkpoints.exe) } : {}), floor: summary(checkpoints.floor), afterGc };
   } finally {
-    await Promise.all([aflock.close(), floor.close(), gc.close()]);
+    await Promise.all([aflock.close(), floor.close(), gc.close(), ...(exe ? [exe.close()] : [])]);
   }
 }

@@ -8,16 +8,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { StdioClient } from './lib/rpc.mjs';
 
 const N = Number(process.argv[2] ?? 40);
-const bundle = resolve('dist/aflock-mcp.cjs');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(REPO, 'dist/aflock-mcp.cjs');
 const COMMAND = 'cat README.md >/dev/null && echo ok';
 
 const findSrt = () => {
   if (process.env.SRT) return process.env.SRT;
-  const local = resolve('node_modules/.bin/srt');
+  const local = join(REPO, 'node_modules/.bin/srt');
   if (existsSync(local)) return local;
   const r = spawnSync('sh', ['-c', 'command -v srt'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
@@ -99,4 +101,8 @@ if (srt) {
   const vs = samples['aflock-mcp sandbox -- (process)'].map((x, i) => x - samples['srt -c (process)'][i]);
   console.log(`aflock-mcp sandbox minus srt (paired): median ${q(vs, 0.5).toFixed(1)} ms, p99 ${q(vs, 0.99).toFixed(1)} ms`);
 }
-if (!srt) console.log('(srt not found: set SRT=/path/to/srt to compare)');
+if (!srt) console.log('srt: SKIPPED, not found (it is not a dependency; set SRT=/path/to/srt to compare)');
+const summary = (xs) => ({ n: xs.length, median: q(xs, 0.5), p90: q(xs, 0.9), p99: q(xs, 0.99), min: Math.min(...xs) });
+const out = { when: new Date().toISOString(), iterations: N, command: COMMAND, srt: srt ?? null, variants: Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, summary(xs)])), addedPerCall: summary(added) };
+if (srt) out.aflockMinusSrt = summary(samples['aflock-mcp sandbox -- (process)'].map((x, i) => x - samples['srt -c (process)'][i]));
+writeFileSync(join(REPO, 'bench', 'sandbox-results.json'), JSON.stringify(out, null, 2) + '\n');

@@ -161,7 +161,30 @@ function compileOne(p: string, original: string, dialect: Dialect): (text: strin
     const prefix = literalText(head);
     return (text) => text.startsWith(prefix);
   }
-  return (text) => runNfa(tokens, text, pathMode);
+  // Every run of consecutive literal tokens matches consecutive characters, so a text that lacks one of them cannot
+  // match: a substring search rules out most texts before the NFA runs (the NFA was the server's hottest function,
+  // matching every path and argument against every `**/`-led deny pattern; BENCHMARKS.md).
+  const required = literalRuns(tokens).filter((r) => r.length >= 2);
+  if (required.length === 0) return (text) => runNfa(tokens, text, pathMode);
+  return (text) => {
+    for (const r of required) if (!text.includes(r)) return false;
+    return runNfa(tokens, text, pathMode);
+  };
+}
+
+/** The maximal runs of consecutive literal tokens, as strings. */
+function literalRuns(tokens: Token[]): string[] {
+  const runs: string[] = [];
+  let run: number[] = [];
+  for (const t of tokens) {
+    if (t.k === 'lit') run.push(t.c);
+    else if (run.length > 0) {
+      runs.push(String.fromCharCode(...run));
+      run = [];
+    }
+  }
+  if (run.length > 0) runs.push(String.fromCharCode(...run));
+  return runs;
 }
 
 function classMatches(t: { neg: boolean; ranges: number[] }, c: number): boolean {

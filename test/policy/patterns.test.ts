@@ -91,4 +91,44 @@ test('hosts come from the URL parser', () => {
   assert.not.ok(checkHost(rules, hostOf('https://bad.example.com/'), '').ok);
 });
 
+
+// The literal-run prefilter (compileOne) must never change an answer. A one-character class `[c]` matches exactly what
+// the literal `c` matches (neither crosses '/' in paths, and '/' itself stays literal), but it is not a literal token,
+// so the twin pattern runs the NFA with no prefilter: the two must agree on every text.
+test('the literal-run prefilter agrees with the NFA alone (differential, seeded)', () => {
+  let seed = 0x2545f491;
+  const rnd = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const parts = ['a', 'b', '.', '/', '*', '**', '?', 'ab', '.e', '/.', '**/'];
+  const chars = ['a', 'b', '.', '/', 'e'];
+  let compared = 0;
+  let matched = 0;
+  for (let i = 0; i < 3000; i++) {
+    const pattern = Array.from({ length: 1 + rnd(6) }, () => parts[rnd(parts.length)]).join('');
+    const twin = pattern.replace(/\*+|\?|[^*?\/]/g, (m) => (m === '*' || m === '**' || m === '?' || m.startsWith('*') ? m : `[${m}]`));
+    for (const dialect of ['text', 'path'] as const) {
+      let a;
+      let b;
+      try {
+        a = compileGlob(pattern, dialect);
+        b = compileGlob(twin, dialect);
+      } catch {
+        continue;
+      }
+      for (let j = 0; j < 8; j++) {
+        const text = Array.from({ length: rnd(10) }, () => chars[rnd(chars.length)]).join('');
+        const x = a.matches(text);
+        assert.is(x, b.matches(text), `${dialect} ${JSON.stringify(pattern)} vs ${JSON.stringify(twin)} on ${JSON.stringify(text)}`);
+        compared++;
+        if (x) matched++;
+      }
+    }
+  }
+  assert.ok(compared > 40_000 && matched > 1_000, `compared ${compared}, matched ${matched}: the generator must exercise both answers`);
+});
+
 test.run();
