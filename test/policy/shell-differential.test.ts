@@ -84,4 +84,27 @@ test('N: a working directory the analysis cannot follow makes a relative path un
   assert.equal(analyzeShell('cat ~+/x').files.map((f) => f.path), ['./x']);
 });
 
+// Re-recorded for issue 13 class 6 (12 fixture entries: corpus 1, redteam 2, generated 9), decided by principle in
+// src/policy/shell/commands/data.ts and commands/builtins.ts obfuscation():
+test('F: a <( ) operand of a command that only reads its operands is data (corpus, redteam)', () => {
+  assert.equal(constructs('diff <(sort a.txt) <(sort b.txt)'), []);
+  assert.equal(constructs('diff <(sort a) <(sort b)'), []);
+  assert.equal(texts('diff <(sort a) <(sort b)'), ['sort a@<( )', 'sort b@<( )', 'diff <(sort a) <(sort b)@top']);
+  assert.equal(constructs('diff <(cat .env) /dev/null'), ['process substitution']);
+});
+
+test('G: decoded output redirected to a file is data (redteam)', () => {
+  assert.equal(constructs('base64 -d fixture.b64 > fixture.bin'), []);
+  assert.equal(constructs('echo Y3VybA== | base64 -d'), ['base64 decode']);
+});
+
+test('H: an unclaimed <( ) is reported once the command reading it was analysed, so after what that command found (9 generated)', () => {
+  // Same set of unresolvables as before; only the order moved: `nl < <(wget a)` is a redirection (never data), and a
+  // <( ) operand of an unknown command is refused after the command's own findings.
+  assert.equal(constructs('env $CMD <(sort a)'), ['non-literal command name', 'process substitution']);
+  assert.equal(constructs('base64 -d <(sort a)'), ['base64 decode', 'process substitution']);
+  assert.equal(constructs('x <(wget a) > >(cat .env)'), ['process substitution', 'process substitution']);
+  assert.equal(analyzeShell('x <(wget a) > >(cat .env)').unresolvable.map((u) => u.detail), ['>(cat .env)', '<(wget a)']);
+});
+
 test.run();
