@@ -6,7 +6,7 @@ import { toolNameMatches, toolPatternMatches, type ToolPattern } from './pattern
 import { firstMatch, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
-import { analyzeShell, commandMatches, namesOnly, type ShellAnalysis } from './shell/index.ts';
+import { analyzeShell, commandMatches, hiddenCode, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
 
@@ -181,6 +181,14 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
 
+  // Principle (issue 13, class 4): under file, domain and data-flow rules too, a command whose code is decided at
+  // run time (a dynamic command name, a string evaluated as commands, a line that could not be analysed) is refused
+  // with the same named reason: what it reads, where it connects and what it carries cannot be known.
+  if (bash && !(policy.tools && policy.hasBashDenyRules) && guardsContent(policy)) {
+    const u = hiddenCode(bash.get());
+    if (u) return deny(`Bash command uses ${u.construct} (${u.detail}), which file, domain and data-flow rules cannot be checked against`, `unresolvable:${u.construct}`);
+  }
+
   // 3. files
   if (policy.files) {
     if (FILE_TOOLS.has(tool)) {
@@ -230,6 +238,13 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
   return allow;
+}
+
+/** Whether the policy has rules about what a command touches: files, hosts, or data flow. */
+function guardsContent(policy: CompiledPolicy): boolean {
+  const f = policy.files;
+  const files = f !== null && (f.deny.length > 0 || f.readOnly.length > 0 || f.allow !== null);
+  return files || policy.domains !== null || (policy.dataFlow !== null && policy.dataFlow.rules.length > 0);
 }
 
 function pathViews(p: string, ctx: EvalContext): PathView[] {
