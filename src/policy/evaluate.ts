@@ -416,25 +416,51 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
   const subject = subjectOf(tool, input);
   const role = flowRole(tool);
   const views = [{ tool, subject }];
+  // A relative path names the file under the working directory (the project root by default), for labels as for
+  // rules: `Read:**/secrets/**` labels `secrets/key` as it labels `/project/secrets/key`.
+  if (FILE_TOOLS.has(tool) && subject !== '' && !subject.startsWith('/')) views.push({ tool, subject: resolvePath(subject, ctx.cwd ?? ctx.root) });
   const newLabels: { label: string; source: string }[] = [];
+  const sinkViews: { tool: string; subject: string }[] = [];
   if (tool === 'Bash') {
     const a = analyzeBash(subject);
     for (const c of a.commands) views.push({ tool, subject: c.text });
-    // Files a command reads are sources, as if read with Read.
+    const read = new Set<string>();
     for (const f of a.files) {
-      if (f.mode !== 'read') continue;
+      if (f.path === '' || IGNORED_PATHS.has(f.path)) continue;
       const abs = resolvePath(f.path, ctx.cwd ?? ctx.root);
+      // Files a command reads are sources, as if read with Read; files it writes are sinks, as if written with
+      // Write (`Write:**/public/**` names `cp x public/` and `> public/x`).
+      if (f.mode === 'read') read.add(abs);
+      // A write into a directory operand (`cp x public/`) writes inside it.
+      else sinkViews.push({ tool: 'Write', subject: abs }, { tool: 'Write', subject: `${abs}/aflock-probe-child` });
+    }
+    // An argument of any command that names a path is a read of it for labels (look, ptx, a tool no table knows),
+    // as for file rules (namedDeniedPath); a spelling that is not a file only adds a label, which refuses more.
+    if (ctx.realpath) {
+      for (const c of a.commands) {
+        if (namesOnly(c.name)) continue;
+        c.args.forEach((arg, i) => {
+          if (c.dynamicArgs.includes(i)) return;
+          for (const p of argumentPaths(arg)) {
+            const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+            if (ctx.realpath!(abs) !== null && !read.has(abs)) read.add(abs);
+          }
+        });
+      }
+    }
+    for (const abs of read) {
       for (const label of labelsFor(df, [{ tool: 'Read', subject: abs }])) newLabels.push({ label, source: `Bash:${abs}` });
     }
   }
   const labels = labelsFor(df, views);
+  const sinkLabels = [...new Set([...labels, ...labelsFor(df, sinkViews)])];
   if (role.source) for (const label of labels) if (tool !== 'Bash') newLabels.push({ label, source: `${tool}:${subject}` });
-  if (role.sink && labels.length > 0) {
+  if (role.sink && sinkLabels.length > 0) {
     const effective = new Set(held);
     for (const l of newLabels) effective.add(l.label);
-    const rule = violatedRule(df, effective, labels);
+    const rule = violatedRule(df, effective, sinkLabels);
     if (rule) {
-      const sinkLabel = rule.sink === '*' ? labels[0] : rule.sink;
+      const sinkLabel = rule.sink === '*' ? sinkLabels[0] : rule.sink;
       const reason = rule.message ?? `Data flow violation: ${rule.source} data cannot be written to ${sinkLabel} destination (${tool}:${subject})`;
       return { denied: { reason, rule: rule.text }, newLabels: [] };
     }
