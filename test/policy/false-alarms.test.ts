@@ -87,6 +87,8 @@ test('<( ) read by a command that only reads its operands is data; its commands 
 
 test('every entry of PROCSUB_READERS takes <( ) operands as data, and still refuses a pass-through copy', () => {
   assert.ok(PROCSUB_READERS.size >= 20);
+  // sdiff runs $EDITOR on an `e` read from its stdin: not a reader of data only.
+  assert.not.ok(PROCSUB_READERS.has('sdiff'));
   for (const name of PROCSUB_READERS) {
     allowed(DENY_CURL, `${name} <(sort a) <(sort b)`);
     denied(DENY_CURL, `${name} <(cat .env) /dev/null`);

@@ -13,7 +13,7 @@ import type { Statement } from '../parser.ts';
 
 /** Commands that only read their operands as data, so a `<( )` operand of theirs is data. */
 export const PROCSUB_READERS = new Set([
-  'diff', 'diff3', 'sdiff', 'colordiff', 'cmp', 'comm', 'join', 'paste', 'sort', 'uniq', 'wc', 'grep', 'egrep',
+  'diff', 'diff3', 'colordiff', 'cmp', 'comm', 'join', 'paste', 'sort', 'uniq', 'wc', 'grep', 'egrep',
   'fgrep', 'head', 'tail', 'cut', 'nl', 'tac', 'column', 'md5sum', 'sha1sum', 'sha256sum', 'sha512sum', 'b2sum', 'cksum',
   'jq',
 ]);
