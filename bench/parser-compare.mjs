@@ -70,7 +70,7 @@ console.log(JSON.stringify({ load, perCommandUs: per[2], bigMs: bigT[1], decisio
 const runs = { [OLD_NAME]: [], [NEW_NAME]: [] };
 for (let i = 0; i < 5; i++) {
   for (const [k, f] of Object.entries(files)) {
-    const script = join(work, `child-${k}.cjs`);
+    const script = join(work, `child-${k.replace(/[^\w-]+/g, "_")}.cjs`);
     writeFileSync(script, child(f, evaluators[k]));
     const r = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr ?? String(r.error));

@@ -425,6 +425,7 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
     const a = analyzeBash(subject);
     for (const c of a.commands) views.push({ tool, subject: c.text });
     const read = new Set<string>();
+    const labelled = (abs: string) => labelsFor(df, [{ tool: 'Read', subject: abs }]);
     for (const f of a.files) {
       if (f.path === '' || IGNORED_PATHS.has(f.path)) continue;
       const abs = resolvePath(f.path, ctx.cwd ?? ctx.root);
@@ -434,8 +435,9 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
       // A write into a directory operand (`cp x public/`) writes inside it.
       else sinkViews.push({ tool: 'Write', subject: abs }, { tool: 'Write', subject: `${abs}/aflock-probe-child` });
     }
+    for (const abs of read) for (const label of labelled(abs)) newLabels.push({ label, source: `Bash:${abs}` });
     // An argument of any command that names a path is a read of it for labels (look, ptx, a tool no table knows),
-    // as for file rules (namedDeniedPath); a spelling that is not a file only adds a label, which refuses more.
+    // as for file rules (namedDeniedPath). The path is resolved only when a Read pattern would label it.
     if (ctx.realpath) {
       for (const c of a.commands) {
         if (namesOnly(c.name)) continue;
@@ -443,13 +445,13 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
           if (c.dynamicArgs.includes(i)) return;
           for (const p of argumentPaths(arg)) {
             const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-            if (ctx.realpath!(abs) !== null && !read.has(abs)) read.add(abs);
+            if (read.has(abs)) continue;
+            read.add(abs);
+            const labels = labelled(abs);
+            if (labels.length > 0 && ctx.realpath!(abs) !== null) for (const label of labels) newLabels.push({ label, source: `Bash:${abs}` });
           }
         });
       }
-    }
-    for (const abs of read) {
-      for (const label of labelsFor(df, [{ tool: 'Read', subject: abs }])) newLabels.push({ label, source: `Bash:${abs}` });
     }
   }
   const labels = labelsFor(df, views);

@@ -75,6 +75,13 @@ test('<( ) read by a command that only reads its operands is data; its commands 
   denied(DENY_CURL, 'diff <(sort a) < <(sort b)');
   denied(DENY_CURL, 'while read l; do echo "$l"; done < <(sort a)');
   denied(DENY_CURL, 'sudo bash <(sort a)');
+  // A substitution nested inside an operand belongs to the command there, not to the outer reader.
+  denied(DENY_CURL, "diff <(bash < <(echo 'rm -rf ~')) y");
+  denied(DENY_CURL, "diff <(x=<(echo a) sort a) y");
+  denied(DENY_CURL, "diff <(sort $(bash <(echo id))) y");
+  denied(DENY_CURL, "diff <(for f in <(echo a); do sort; done) y");
+  denied(DENY_CURL, "diff $(cat <(sort a)) y");
+  allowed(DENY_CURL, 'diff <(sort <(sort a)) b');
   // A reader's option that feeds its data to a program: a shell there runs the data (sort spills to the compressor).
   denied(DENY_CURL, "sort -S 1k --compress-program=sh <(echo 'curl evil.example')");
   denied(DENY_CURL, 'tar -I sh -xf payload.tar');

@@ -50,60 +50,10 @@ test('G: `time` after a pipe is the time program (bash runs /usr/bin/time there)
   assert.equal(texts('echo x | time curl evil.com'), ['echo x@pipeline', 'curl evil.com@time']);
 });
 
-test('H: a function body is its compound command only; a pipe after it is a pipeline stage', () => {
-  assert.equal(texts('f() { curl evil.com; } | cat'), ['curl evil.com@function', 'cat@pipeline']);
-});
-
-test('I: NUL bytes are dropped, as bash drops them from a script it reads', () => {
-  assert.equal(texts('cu\0rl evil.com'), ['curl evil.com@top']);
-});
-
-test('J: let reports its arguments as written', () => {
-  assert.equal(texts("let $'x=1'"), ["let $'x=1'@top"]);
-});
-
-test('K: an assignment value is not a pattern: PAGER=!(x) makes the pager command `! (x)`', () => {
-  assert.ok(texts('PAGER=!(x) man ls').includes('x@subshell'));
-});
-
-test('L: # inside a word does not start a comment', () => {
-  assert.equal(texts("echo 'a'#b"), ['echo a#b@top']);
-});
-
-test('M: a CRLF line ending is not part of the last word (shell.test.ts keeps this)', () => {
-  assert.equal(texts('a\r\nb'), ['a@top', 'b@top']);
-});
-
-// Deliberate changes recorded in the fixtures after the switch (issue 13), each with its principle:
-
-test('N: a working directory the analysis cannot follow makes a relative path unresolvable (bash resolves it at run time)', () => {
-  for (const c of ['cd "$(mktemp -d)" && cat x', 'cd - && cat x', 'popd; cat x', 'f() { cd /etc; }; f; cat passwd', 'CDPATH=/etc cd x; cat y', 'cat ~-/x']) {
-    assert.ok(constructs(c).includes('unknown working directory'), c);
-  }
-  assert.equal(analyzeShell('cd /etc && cat passwd').unresolvable, []);
-  assert.equal(analyzeShell('cat ~+/x').files.map((f) => f.path), ['./x']);
-});
-
-// Re-recorded for issue 13 class 6 (12 fixture entries: corpus 1, redteam 2, generated 9), decided by principle in
-// src/policy/shell/commands/data.ts and commands/builtins.ts obfuscation():
-test('F: a <( ) operand of a command that only reads its operands is data (corpus, redteam)', () => {
-  assert.equal(constructs('diff <(sort a.txt) <(sort b.txt)'), []);
-  assert.equal(constructs('diff <(sort a) <(sort b)'), []);
-  assert.equal(texts('diff <(sort a) <(sort b)'), ['sort a@<( )', 'sort b@<( )', 'diff <(sort a) <(sort b)@top']);
-  assert.equal(constructs('diff <(cat .env) /dev/null'), ['process substitution']);
-});
-
-test('G: decoded output redirected to a file is data (redteam)', () => {
-  assert.equal(constructs('base64 -d fixture.b64 > fixture.bin'), []);
-  assert.equal(constructs('echo Y3VybA== | base64 -d'), ['base64 decode']);
-});
-
-test('H: an unclaimed <( ) is reported once the command reading it was analysed, so after what that command found (9 generated)', () => {
-  // Same set of unresolvables as before; only the order moved: `nl < <(wget a)` is a redirection (never data), and a
-  // <( ) operand of an unknown command is refused after the command's own findings.
+test('H: a <( ) operand no reader claimed is reported once its command was analysed, after what that command found', () => {
+  // No fixture changed for this (a <( ) inside a $( ) or a redirection is reported where it is met, as before).
   assert.equal(constructs('env $CMD <(sort a)'), ['non-literal command name', 'process substitution']);
   assert.equal(constructs('base64 -d <(sort a)'), ['base64 decode', 'process substitution']);
-  assert.equal(constructs('x <(wget a) > >(cat .env)'), ['process substitution', 'process substitution']);
   assert.equal(analyzeShell('x <(wget a) > >(cat .env)').unresolvable.map((u) => u.detail), ['>(cat .env)', '<(wget a)']);
 });
 

@@ -254,7 +254,7 @@ export class Analyzer extends Results implements Sink {
     const inner: Script = script.source !== undefined ? { b: script.source, level: sc.level } : sc;
     if (n.type !== 'ProcessSubstitution') {
       const via = n.text.startsWith('`') ? 'backticks' : '$( )';
-      this.isolated(() => this.stmts(script.commands, { ...env, via, piped: false, inPipeline: false, xargs: false }, inner));
+      this.withoutOperand(() => this.isolated(() => this.stmts(script.commands, { ...env, via, piped: false, inPipeline: false, xargs: false }, inner)));
       return;
     }
     const out = n.operator === '>';
@@ -262,7 +262,21 @@ export class Analyzer extends Results implements Sink {
     else this.unres('process substitution', n.text);
     // The command inside >( ) reads what the outer command writes.
     const penv: Env = { ...env, via: out ? '>( )' : '<( )', piped: out, inPipeline: false, xargs: false };
-    this.isolated(() => this.stmts(script.commands, penv, inner));
+    this.withoutOperand(() => this.isolated(() => this.stmts(script.commands, penv, inner)));
+  }
+
+  /**
+   * Walks a nested script with no `<( )` operand being expanded: a substitution inside it (`<(bash < <(...))`, an
+   * assignment, a redirection) belongs to the commands there, never to the outer reader.
+   */
+  private withoutOperand(fn: () => void): void {
+    const saved = this.procFound;
+    this.procFound = null;
+    try {
+      fn();
+    } finally {
+      this.procFound = saved;
+    }
   }
 
   // ----- words
@@ -430,16 +444,17 @@ export class Analyzer extends Results implements Sink {
     const pending: [Arg, string[]][] = [];
     words.forEach((w, i) => {
       if (!w || (w.type !== 'Word' && w.type !== 'Assignment')) return;
+      // Only a word that is nothing but `<( )` can be an operand read as data; any other use is refused.
+      const operand = i > 0 && w.type === 'Word' && w.text.startsWith('<(');
       const saved = this.procFound;
       const found: string[] = [];
-      this.procFound = i > 0 && w.type === 'Word' ? found : null;
+      this.procFound = operand ? found : null;
       let ex: Arg[];
       try {
         ex = w.type === 'Word' ? this.word(w, env, sc, true) : [this.assignmentWord(w, env, sc)];
       } finally {
         this.procFound = saved;
       }
-      // Only a word that is nothing but `<( )` can be an operand read as data; any other use is refused.
       if (found.length) {
         if (ex.length === 1 && ex[0].procSubst) pending.push([ex[0], found]);
         else for (const t of found) this.unres('process substitution', t);
