@@ -66,6 +66,15 @@ test('every construct of HIDDEN_CODE has an example that yields it, refused unde
   }
 });
 
+test('a shell reading a <( ) on its stdin runs what it prints: pipe to shell', () => {
+  for (const command of ["bash < <(echo 'cat .env')", "sh 0< <(printf 'cat .env')", "python3 < <(echo 'print(open(\".env\").read())')"]) {
+    const d = decide(FILES, command);
+    assert.is(d.decision, 'deny', command);
+    assert.match(d.rule ?? '', /^unresolvable:pipe to (shell|interpreter)$/, command);
+  }
+  assert.is(decide(FILES, 'while read -r l; do echo "$l"; done < <(git ls-files)').decision, 'allow');
+});
+
 test('the same named reason as under Bash deny rules', () => {
   const d = decide(FILES, 'c=cat; $c .env');
   assert.is(d.rule, 'unresolvable:non-literal command name');

@@ -57,4 +57,11 @@ test('H: a <( ) operand no reader claimed is reported once its command was analy
   assert.equal(analyzeShell('x <(wget a) > >(cat .env)').unresolvable.map((u) => u.detail), ['>(cat .env)', '<(wget a)']);
 });
 
+test('I: a <( ) redirected to stdin is piped input, so a shell or interpreter reading it is a pipe into it (6 generated)', () => {
+  assert.ok(constructs('sqlite3 < <(make)').includes('pipe to interpreter'));
+  assert.ok(constructs('ruby < <(pwd)').includes('pipe to interpreter'));
+  assert.ok(constructs("bash < <(echo 'id')").includes('pipe to shell'));
+  assert.not.ok(constructs('while read -r l; do echo "$l"; done < <(git ls-files)').includes('pipe to shell'));
+});
+
 test.run();

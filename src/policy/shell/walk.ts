@@ -411,7 +411,11 @@ export class Analyzer extends Results implements Sink {
         if (!w.literal || /^(\d+|-|\d+-)$/.test(w.value)) continue;
         if (op === '<&') continue;
       }
-      if (w.procSubst) continue;
+      if (w.procSubst) {
+        // `bash < <(cmd)`: stdin is what cmd prints, as with a pipe (a shell reading it runs it).
+        if (toStdin && (op === '<' || op === '<>')) stdin = { kind: 'pipe', body: null };
+        continue;
+      }
       if (w.literal && /^\/dev\/(tcp|udp)\//.test(w.value)) {
         this.net(w.value.split('/')[3] ?? '', 'redirect');
         continue;
