@@ -4,7 +4,7 @@
 //   node bench/parser-compare.mjs [OLD_CHECKOUT]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCorpus } from './inprocess.mjs';
@@ -18,18 +18,23 @@ async function bundle(entry, name, nodePaths) {
   await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error', nodePaths });
   return outfile;
 }
+// A checkout from before the move to unbash has src/policy/shell.ts; a later one is compared folder to folder
+// (`node bench/parser-compare.mjs /work/main` from a branch: the branch against main).
+const OLD_SHELL = existsSync(join(OLD, 'src/policy/shell.ts')) ? 'src/policy/shell.ts' : 'src/policy/shell/index.ts';
+const OLD_NAME = OLD_SHELL.endsWith('shell.ts') ? 'mvdan-sh' : `unbash (${OLD})`;
+const NEW_NAME = OLD_SHELL.endsWith('shell.ts') ? 'unbash' : `unbash (${REPO})`;
 const files = {
-  'mvdan-sh': await bundle(join(OLD, 'src/policy/shell.ts'), 'old.cjs', [join(OLD, 'node_modules')]),
-  unbash: await bundle(join(REPO, 'src/policy/shell/index.ts'), 'new.cjs', [join(REPO, 'node_modules')]),
+  [OLD_NAME]: await bundle(join(OLD, OLD_SHELL), 'old.cjs', [join(OLD, 'node_modules')]),
+  [NEW_NAME]: await bundle(join(REPO, 'src/policy/shell/index.ts'), 'new.cjs', [join(REPO, 'node_modules')]),
 };
 // The evaluator of each checkout, for a whole decision (bench/policy.aflock, the file system as the server sees it).
 const evaluators = {
-  'mvdan-sh': await bundleEval(OLD, 'old-eval.cjs'),
-  unbash: await bundleEval(REPO, 'new-eval.cjs'),
+  [OLD_NAME]: await bundleEval(OLD, 'old-eval.cjs'),
+  [NEW_NAME]: await bundleEval(REPO, 'new-eval.cjs'),
 };
 async function bundleEval(root, name) {
   const entry = join(work, `${name}.ts`);
-  writeFileSync(entry, `export { evaluateCall, clearAnalysisCache } from ${JSON.stringify(join(root, 'src/policy/evaluate.ts'))};
+  writeFileSync(entry, `export { evaluateCall, flowCheck, clearAnalysisCache } from ${JSON.stringify(join(root, 'src/policy/evaluate.ts'))};
 export { compilePolicy } from ${JSON.stringify(join(root, 'src/policy/compile.ts'))};`);
   return bundle(entry, name, [join(root, 'node_modules')]);
 }
@@ -40,6 +45,11 @@ const ev = require(${JSON.stringify(evalFile)});
 const fs = require('node:fs');
 const policy = ev.compilePolicy(JSON.parse(fs.readFileSync(${JSON.stringify(join(REPO, 'bench/policy.aflock'))}, 'utf8')));
 const ctx = { root: process.cwd(), cwd: process.cwd(), realpath: (p) => { try { return fs.realpathSync(p); } catch { return null; } } };
+// A decision as a guarded call makes it: evaluateCall, then flowCheck when allowed (no labels held).
+const decide = (command) => {
+  const call = { tool: 'Bash', input: { command } };
+  if (ev.evaluateCall(policy, call, ctx).decision === 'allow') ev.flowCheck(policy, call, new Set(), ctx);
+};
 const t0 = performance.now();
 const { analyzeShell } = require(${JSON.stringify(file)});
 analyzeShell('true');
@@ -51,16 +61,16 @@ per.sort((a, b) => a - b);
 const bigT = []; for (let r = 0; r < 3; r++) { const t = performance.now(); analyzeShell(${JSON.stringify(big)}); bigT.push(performance.now() - t); }
 bigT.sort((a, b) => a - b);
 const dec = [];
-for (let r = 0; r < 5; r++) { const t = performance.now(); for (const c of corpus) { ev.clearAnalysisCache(); ev.evaluateCall(policy, { tool: 'Bash', input: { command: c } }, ctx); } dec.push((performance.now() - t) / corpus.length * 1000); }
+for (let r = 0; r < 5; r++) { const t = performance.now(); for (const c of corpus) { ev.clearAnalysisCache(); decide(c); } dec.push((performance.now() - t) / corpus.length * 1000); }
 dec.sort((a, b) => a - b);
-const bigD = []; for (let r = 0; r < 3; r++) { ev.clearAnalysisCache(); const t = performance.now(); ev.evaluateCall(policy, { tool: 'Bash', input: { command: ${JSON.stringify(big)} } }, ctx); bigD.push(performance.now() - t); }
+const bigD = []; for (let r = 0; r < 3; r++) { ev.clearAnalysisCache(); const t = performance.now(); decide(${JSON.stringify(big)}); bigD.push(performance.now() - t); }
 bigD.sort((a, b) => a - b);
 global.gc?.();
 console.log(JSON.stringify({ load, perCommandUs: per[2], bigMs: bigT[1], decisionUs: dec[2], bigDecisionMs: bigD[1], rssMiB: process.memoryUsage().rss / 2 ** 20 }));`;
-const runs = { 'mvdan-sh': [], unbash: [] };
+const runs = { [OLD_NAME]: [], [NEW_NAME]: [] };
 for (let i = 0; i < 5; i++) {
   for (const [k, f] of Object.entries(files)) {
-    const script = join(work, `child-${k}.cjs`);
+    const script = join(work, `child-${k.replace(/[^\w-]+/g, "_")}.cjs`);
     writeFileSync(script, child(f, evaluators[k]));
     const r = spawnSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr ?? String(r.error));

@@ -51,10 +51,26 @@ export function flowRole(tool: string): { source: boolean; sink: boolean } {
   if (READ_TOOLS.has(tool)) return { source: true, sink: false };
   if (WRITE_TOOLS.has(tool)) return { source: false, sink: true };
   if (tool.startsWith('mcp__')) {
-    const writes = /write|send|post|create|update|delete|put|upload|publish/i.test(tool);
-    return { source: !writes, sink: writes };
+    // An MCP tool is a sink unless its name says it only reads: a list of READ verbs, because the verbs that send
+    // data out are open-ended (add_issue_comment, push_files, reply_to_thread, merge, fork, ...).
+    return mcpOnlyReads(tool) ? { source: true, sink: false } : { source: true, sink: true };
   }
   return { source: false, sink: false };
+}
+
+/** Verbs that name a tool which only reads (`get_file_contents`, `list_issues`, `searchCode`). */
+export const MCP_READ_VERBS: ReadonlySet<string> = new Set([
+  'get', 'list', 'read', 'search', 'fetch', 'query', 'describe', 'show', 'view', 'find', 'lookup', 'look', 'count',
+  'inspect', 'stat', 'browse', 'retrieve', 'download', 'explain', 'whoami', 'check', 'preview', 'peek', 'cat', 'head',
+  'tail', 'diff', 'compare', 'summarize', 'status', 'info', 'ls', 'grep',
+]);
+const CONJUNCTIONS = new Set(['and', 'or', 'then', 'plus']);
+
+/** Whether an `mcp__server__tool` name says the tool only reads: its first word is a read verb, and it names one act. */
+export function mcpOnlyReads(tool: string): boolean {
+  const name = tool.slice(tool.lastIndexOf('__') + 2);
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  return words.length > 0 && MCP_READ_VERBS.has(words[0]) && !words.some((w) => CONJUNCTIONS.has(w));
 }
 
 /** The first flow rule that a sink with `sinkLabels` would break, given the labels the session holds. */

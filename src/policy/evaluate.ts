@@ -6,7 +6,7 @@ import { toolNameMatches, toolPatternMatches, type ToolPattern } from './pattern
 import { firstMatch, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
-import { analyzeShell, commandMatches, namesOnly, type ShellAnalysis } from './shell/index.ts';
+import { analyzeShell, commandMatches, hiddenCode, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
 
@@ -195,6 +195,14 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
 
+  // Principle (issue 13, class 4): under file, domain and data-flow rules too, a command whose code is decided at
+  // run time (a dynamic command name, a string evaluated as commands, a line that could not be analysed) is refused
+  // with the same named reason: what it reads, where it connects and what it carries cannot be known.
+  if (bash && !(policy.tools && policy.hasBashDenyRules) && guardsContent(policy)) {
+    const u = hiddenCode(bash.get());
+    if (u) return deny(`Bash command uses ${u.construct} (${u.detail}), which file, domain and data-flow rules cannot be checked against`, `unresolvable:${u.construct}`);
+  }
+
   // 3. files
   if (policy.files) {
     if (FILE_TOOLS.has(tool)) {
@@ -244,6 +252,13 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
   return allow;
+}
+
+/** Whether the policy has rules about what a command touches: files, hosts, or data flow. */
+function guardsContent(policy: CompiledPolicy): boolean {
+  const f = policy.files;
+  const files = f !== null && (f.deny.length > 0 || f.readOnly.length > 0 || f.allow !== null);
+  return files || policy.domains !== null || (policy.dataFlow !== null && policy.dataFlow.rules.length > 0);
 }
 
 function pathViews(p: string, ctx: EvalContext): PathView[] {
@@ -415,25 +430,53 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
   const subject = subjectOf(tool, input);
   const role = flowRole(tool);
   const views = [{ tool, subject }];
+  // A relative path names the file under the working directory (the project root by default), for labels as for
+  // rules: `Read:**/secrets/**` labels `secrets/key` as it labels `/project/secrets/key`.
+  if (FILE_TOOLS.has(tool) && subject !== '' && !subject.startsWith('/')) views.push({ tool, subject: resolvePath(subject, ctx.cwd ?? ctx.root) });
   const newLabels: { label: string; source: string }[] = [];
+  const sinkViews: { tool: string; subject: string }[] = [];
   if (tool === 'Bash') {
     const a = analyzeBash(subject);
     for (const c of a.commands) views.push({ tool, subject: c.text });
-    // Files a command reads are sources, as if read with Read.
+    const read = new Set<string>();
+    const labelled = (abs: string) => labelsFor(df, [{ tool: 'Read', subject: abs }]);
     for (const f of a.files) {
-      if (f.mode !== 'read') continue;
+      if (f.path === '' || IGNORED_PATHS.has(f.path)) continue;
       const abs = resolvePath(f.path, ctx.cwd ?? ctx.root);
-      for (const label of labelsFor(df, [{ tool: 'Read', subject: abs }])) newLabels.push({ label, source: `Bash:${abs}` });
+      // Files a command reads are sources, as if read with Read; files it writes are sinks, as if written with
+      // Write (`Write:**/public/**` names `cp x public/` and `> public/x`).
+      if (f.mode === 'read') read.add(abs);
+      // A write into a directory operand (`cp x public/`) writes inside it.
+      else sinkViews.push({ tool: 'Write', subject: abs }, { tool: 'Write', subject: `${abs}/aflock-probe-child` });
+    }
+    for (const abs of read) for (const label of labelled(abs)) newLabels.push({ label, source: `Bash:${abs}` });
+    // An argument of any command that names a path is a read of it for labels (look, ptx, a tool no table knows),
+    // as for file rules (namedDeniedPath). The path is resolved only when a Read pattern would label it.
+    if (ctx.realpath) {
+      for (const c of a.commands) {
+        if (namesOnly(c.name)) continue;
+        c.args.forEach((arg, i) => {
+          if (c.dynamicArgs.includes(i)) return;
+          for (const p of argumentPaths(arg)) {
+            const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+            if (read.has(abs)) continue;
+            read.add(abs);
+            const labels = labelled(abs);
+            if (labels.length > 0 && ctx.realpath!(abs) !== null) for (const label of labels) newLabels.push({ label, source: `Bash:${abs}` });
+          }
+        });
+      }
     }
   }
   const labels = labelsFor(df, views);
+  const sinkLabels = [...new Set([...labels, ...labelsFor(df, sinkViews)])];
   if (role.source) for (const label of labels) if (tool !== 'Bash') newLabels.push({ label, source: `${tool}:${subject}` });
-  if (role.sink && labels.length > 0) {
+  if (role.sink && sinkLabels.length > 0) {
     const effective = new Set(held);
     for (const l of newLabels) effective.add(l.label);
-    const rule = violatedRule(df, effective, labels);
+    const rule = violatedRule(df, effective, sinkLabels);
     if (rule) {
-      const sinkLabel = rule.sink === '*' ? labels[0] : rule.sink;
+      const sinkLabel = rule.sink === '*' ? sinkLabels[0] : rule.sink;
       const reason = rule.message ?? `Data flow violation: ${rule.source} data cannot be written to ${sinkLabel} destination (${tool}:${subject})`;
       return { denied: { reason, rule: rule.text }, newLabels: [] };
     }

@@ -50,38 +50,18 @@ test('G: `time` after a pipe is the time program (bash runs /usr/bin/time there)
   assert.equal(texts('echo x | time curl evil.com'), ['echo x@pipeline', 'curl evil.com@time']);
 });
 
-test('H: a function body is its compound command only; a pipe after it is a pipeline stage', () => {
-  assert.equal(texts('f() { curl evil.com; } | cat'), ['curl evil.com@function', 'cat@pipeline']);
+test('H: a <( ) operand no reader claimed is reported once its command was analysed, after what that command found', () => {
+  // No fixture changed for this (a <( ) inside a $( ) or a redirection is reported where it is met, as before).
+  assert.equal(constructs('env $CMD <(sort a)'), ['non-literal command name', 'process substitution']);
+  assert.equal(constructs('base64 -d <(sort a)'), ['base64 decode', 'process substitution']);
+  assert.equal(analyzeShell('x <(wget a) > >(cat .env)').unresolvable.map((u) => u.detail), ['>(cat .env)', '<(wget a)']);
 });
 
-test('I: NUL bytes are dropped, as bash drops them from a script it reads', () => {
-  assert.equal(texts('cu\0rl evil.com'), ['curl evil.com@top']);
-});
-
-test('J: let reports its arguments as written', () => {
-  assert.equal(texts("let $'x=1'"), ["let $'x=1'@top"]);
-});
-
-test('K: an assignment value is not a pattern: PAGER=!(x) makes the pager command `! (x)`', () => {
-  assert.ok(texts('PAGER=!(x) man ls').includes('x@subshell'));
-});
-
-test('L: # inside a word does not start a comment', () => {
-  assert.equal(texts("echo 'a'#b"), ['echo a#b@top']);
-});
-
-test('M: a CRLF line ending is not part of the last word (shell.test.ts keeps this)', () => {
-  assert.equal(texts('a\r\nb'), ['a@top', 'b@top']);
-});
-
-// Deliberate changes recorded in the fixtures after the switch (issue 13), each with its principle:
-
-test('N: a working directory the analysis cannot follow makes a relative path unresolvable (bash resolves it at run time)', () => {
-  for (const c of ['cd "$(mktemp -d)" && cat x', 'cd - && cat x', 'popd; cat x', 'f() { cd /etc; }; f; cat passwd', 'CDPATH=/etc cd x; cat y', 'cat ~-/x']) {
-    assert.ok(constructs(c).includes('unknown working directory'), c);
-  }
-  assert.equal(analyzeShell('cd /etc && cat passwd').unresolvable, []);
-  assert.equal(analyzeShell('cat ~+/x').files.map((f) => f.path), ['./x']);
+test('I: a <( ) redirected to stdin is piped input, so a shell or interpreter reading it is a pipe into it (6 generated)', () => {
+  assert.ok(constructs('sqlite3 < <(make)').includes('pipe to interpreter'));
+  assert.ok(constructs('ruby < <(pwd)').includes('pipe to interpreter'));
+  assert.ok(constructs("bash < <(echo 'id')").includes('pipe to shell'));
+  assert.not.ok(constructs('while read -r l; do echo "$l"; done < <(git ls-files)').includes('pipe to shell'));
 });
 
 test.run();

@@ -9,14 +9,14 @@ import { RpcServer, tempDir, text } from '../helpers/rpc.ts';
 
 const CANARY = `canary-${process.pid}-${Date.now()}`;
 
-async function server(): Promise<{ s: RpcServer; root: string }> {
+async function server(args: string[] = []): Promise<{ s: RpcServer; root: string }> {
   const root = tempDir('aflock-bash-analysis-');
   writeFileSync(join(root, '.aflock'), JSON.stringify({ tools: { allow: ['Bash'] }, files: { deny: ['.env', 'secrets/**'] } }));
   writeFileSync(join(root, '.env'), `SECRET=${CANARY}\n`);
   mkdirSync(join(root, 'secrets'));
   writeFileSync(join(root, 'secrets', 'key.pem'), `KEY=${CANARY}\n`);
   writeFileSync(join(root, 'notes.txt'), 'SECRET=ordinary\n');
-  const s = new RpcServer([], { cwd: root, env: { ...process.env, AFLOCK_HOME: tempDir('aflock-home-') } });
+  const s = new RpcServer(args, { cwd: root, env: { ...process.env, AFLOCK_HOME: tempDir('aflock-home-') } });
   await s.initialize({});
   return { s, root };
 }
@@ -36,6 +36,27 @@ test('readers no table knows, and directories of a denied tree, do not print the
       assert.not.ok(r.isError, `${command}: ${text(r)}`);
       assert.match(text(r), /SECRET=ordinary/, command);
     }
+  } finally {
+    await s.close();
+  }
+});
+
+test('without the sandbox, code decided at run time does not print the canary under files.deny alone (class 4)', async () => {
+  // --no-sandbox: the analysis decides alone, as it does for a host that runs the command itself.
+  const { s } = await server(['--no-sandbox']);
+  try {
+    for (const command of ['c=cat; $c .env', `eval "$(printf 'cat .e%s' nv)"`, 'echo "cat .env" | sh', "x='a[$(cat .env >&2)]'; echo $((x))"]) {
+      const r = await s.call('bash', { command });
+      assert.ok(r.isError, `${command} was run: ${text(r)}`);
+      assert.match(text(r), /^Policy denied:.*unresolvable|cannot be checked/, command);
+      assert.not.match(text(r), new RegExp(CANARY), `${command} leaked the canary`);
+    }
+    // The same forms on an ordinary file run and print it.
+    const r = await s.call('bash', { command: 'c=cat; "$c" notes.txt 2>&1 || cat notes.txt' });
+    assert.ok(r.isError, 'a dynamic command name is refused whatever file it names');
+    const ok = await s.call('bash', { command: 'x=$(cat notes.txt); echo "$x"' });
+    assert.not.ok(ok.isError, text(ok));
+    assert.match(text(ok), /SECRET=ordinary/);
   } finally {
     await s.close();
   }

@@ -145,13 +145,17 @@ maybe(`${leg}: files.deny is unreadable by any program: canaries never come out`
       'ls -la secrets; ls -la .',
     ];
     let ran = 0;
-    for (const cmd of attacks) {
-      const { ran: r, out } = await run(s, cmd);
-      if (r) ran++;
+    for (const [i, cmd] of attacks.entries()) {
+      const { out } = await run(s, cmd);
       for (const canary of [FILE_CANARY, KEY_CANARY, PEM_CANARY]) assert.not.ok(out.includes(canary), `${cmd} printed a canary: ${out.slice(0, 300)}`);
+      // The analyzer refuses most of them as written; the same line inside a script file is text the analyzer cannot
+      // read (`bash attack.sh` is allowed), so there the kernel alone must stop it.
+      writeFileSync(join(root, `attack-${i}.sh`), `${cmd}\n`);
+      const viaScript = await run(s, `bash attack-${i}.sh`);
+      if (viaScript.ran) ran++;
+      for (const canary of [FILE_CANARY, KEY_CANARY, PEM_CANARY]) assert.not.ok(viaScript.out.includes(canary), `${cmd} (in a script) printed a canary: ${viaScript.out.slice(0, 300)}`);
     }
-    // The analyzer refuses some; the kernel must be what stops most of them.
-    assert.ok(ran >= attacks.length / 2, `only ${ran} of ${attacks.length} attacks reached the sandbox`);
+    assert.is(ran, attacks.length, `only ${ran} of ${attacks.length} scripted attacks reached the sandbox`);
     // A hard link made in the sandbox to a denied file must not exist on the host to read later.
     for (const name of ['pub.txt', 'pub2.txt', 'moved.txt']) {
       if (existsSync(join(root, name))) assert.not.ok(readFileSync(join(root, name), 'utf8').includes(FILE_CANARY), name);

@@ -15,6 +15,7 @@ import type { Env, ShellAnalysis } from './types.ts';
 
 export type { FileAccess, NetworkTarget, ShellAnalysis, SimpleCommand, Unresolvable } from './types.ts';
 export { commandMatches } from './match.ts';
+export { HIDDEN_CODE, hiddenCode } from './hidden.ts';
 import { NAMES_ONLY } from './commands/builtins.ts';
 import { keyOf } from './types.ts';
 

@@ -52,6 +52,8 @@ export interface Call {
   sc: Script;
   src: string;     // source of the statement, for details
   stdin: StdinInfo;
+  /** The command's standard output is redirected to a file (decoded output written to a file is data). */
+  stdoutToFile?: boolean;
 }
 
 /**

@@ -13,12 +13,20 @@ import { ansiC, braceExpand, dqUnescape, heredocUnescape, mayAssign } from './te
 import { analyzeCommand, envVar, wrapper } from './commands/index.ts';
 import { EVALUATED_SUBSCRIPT } from './commands/builtins.ts';
 import { Results } from './results.ts';
+import { passesFileThrough, PROCSUB_READERS } from './commands/data.ts';
 
 const DECLARATIONS = new Set(['declare', 'typeset', 'export', 'local', 'readonly']);
 
 export class Analyzer extends Results implements Sink {
   private parseBudget: number;
   private loopBudget: number;
+  /**
+   * `<( )` substitutions found while expanding the words of the current simple command (null outside of it), and
+   * those waiting for the command that reads them: data when a PROCSUB_READERS command takes them as operands
+   * (commands/data.ts), else `process substitution` once the command has run.
+   */
+  private procFound: string[] | null = null;
+  private procPending = new Map<Arg, string[]>();
 
   constructor(inputLength: number) {
     super();
@@ -246,14 +254,29 @@ export class Analyzer extends Results implements Sink {
     const inner: Script = script.source !== undefined ? { b: script.source, level: sc.level } : sc;
     if (n.type !== 'ProcessSubstitution') {
       const via = n.text.startsWith('`') ? 'backticks' : '$( )';
-      this.isolated(() => this.stmts(script.commands, { ...env, via, piped: false, inPipeline: false, xargs: false }, inner));
+      this.withoutOperand(() => this.isolated(() => this.stmts(script.commands, { ...env, via, piped: false, inPipeline: false, xargs: false }, inner)));
       return;
     }
     const out = n.operator === '>';
-    this.unres('process substitution', n.text);
+    if (!out && this.procFound && !passesFileThrough(script.commands)) this.procFound.push(n.text);
+    else this.unres('process substitution', n.text);
     // The command inside >( ) reads what the outer command writes.
     const penv: Env = { ...env, via: out ? '>( )' : '<( )', piped: out, inPipeline: false, xargs: false };
-    this.isolated(() => this.stmts(script.commands, penv, inner));
+    this.withoutOperand(() => this.isolated(() => this.stmts(script.commands, penv, inner)));
+  }
+
+  /**
+   * Walks a nested script with no `<( )` operand being expanded: a substitution inside it (`<(bash < <(...))`, an
+   * assignment, a redirection) belongs to the commands there, never to the outer reader.
+   */
+  private withoutOperand(fn: () => void): void {
+    const saved = this.procFound;
+    this.procFound = null;
+    try {
+      fn();
+    } finally {
+      this.procFound = saved;
+    }
   }
 
   // ----- words
@@ -388,7 +411,11 @@ export class Analyzer extends Results implements Sink {
         if (!w.literal || /^(\d+|-|\d+-)$/.test(w.value)) continue;
         if (op === '<&') continue;
       }
-      if (w.procSubst) continue;
+      if (w.procSubst) {
+        // `bash < <(cmd)`: stdin is what cmd prints, as with a pipe (a shell reading it runs it).
+        if (toStdin && (op === '<' || op === '<>')) stdin = { kind: 'pipe', body: null };
+        continue;
+      }
       if (w.literal && /^\/dev\/(tcp|udp)\//.test(w.value)) {
         this.net(w.value.split('/')[3] ?? '', 'redirect');
         continue;
@@ -418,17 +445,40 @@ export class Analyzer extends Results implements Sink {
     const argv: Arg[] = [];
     let braceName = false;
     const words = [name, ...cmd.suffix];
+    const pending: [Arg, string[]][] = [];
     words.forEach((w, i) => {
       if (!w || (w.type !== 'Word' && w.type !== 'Assignment')) return;
-      const ex = w.type === 'Word' ? this.word(w, env, sc, true) : [this.assignmentWord(w, env, sc)];
+      // Only a word that is nothing but `<( )` can be an operand read as data; any other use is refused.
+      const operand = i > 0 && w.type === 'Word' && w.text.startsWith('<(');
+      const saved = this.procFound;
+      const found: string[] = [];
+      this.procFound = operand ? found : null;
+      let ex: Arg[];
+      try {
+        ex = w.type === 'Word' ? this.word(w, env, sc, true) : [this.assignmentWord(w, env, sc)];
+      } finally {
+        this.procFound = saved;
+      }
+      if (found.length) {
+        if (ex.length === 1 && ex[0].procSubst) pending.push([ex[0], found]);
+        else for (const t of found) this.unres('process substitution', t);
+      }
       if (i === 0 && ex.length > 1) braceName = true;
       argv.push(...ex);
     });
     const stdin = this.redirects(cmd.redirects, src, env, sc);
     if (!argv.length) return;
-    const c: Call = { env, sc, src, stdin };
+    const c: Call = { env, sc, src, stdin, stdoutToFile: stdoutToFile(cmd.redirects) };
     if (braceName) this.unres('brace expansion in command name', c.src);
+    for (const [a, t] of pending) this.procPending.set(a, t);
     this.run(argv, c, env.via);
+    // What no data reader claimed (an unknown reader, one that may run it, an argument a wrapper rewrote) is refused.
+    for (const [a] of pending) {
+      const left = this.procPending.get(a);
+      if (!left) continue;
+      this.procPending.delete(a);
+      for (const t of left) this.unres('process substitution', t);
+    }
   }
 
   /** An assignment-shaped argument of a command that is not a declaration (`command export x=1`): a plain word. */
@@ -509,6 +559,7 @@ export class Analyzer extends Results implements Sink {
       if (path.includes('/') || this.written.has(path)) this.executes(path, c.src);
       const next = wrapper(this, key, name, path, args, c, via);
       if (next === null) {
+        if (PROCSUB_READERS.has(key)) for (const a of args) if (a.procSubst) this.procPending.delete(a);
         this.emit(name, path, args, via);
         analyzeCommand(this, name, key, args, c);
         return;
@@ -565,6 +616,25 @@ export class Analyzer extends Results implements Sink {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Whether a command's standard output goes to a file (not a descriptor, a device other than /dev/null, or `>( )`). */
+function stdoutToFile(redirs: readonly Redirection[]): boolean {
+  let file = false;
+  for (const r of redirs) {
+    if (r.type !== 'Redirect') continue;
+    const d = r.descriptor;
+    const fd = !d ? '' : d.type === 'FileDescriptor' ? String(d.value) : '?';
+    const op = r.operator;
+    const toStdout = op === '&>' || op === '&>>' || ((op === '>' || op === '>>' || op === '>|' || op === '>&') && (fd === '' || fd === '1'));
+    if (!toStdout) continue;
+    const raw = r.target?.text ?? '';
+    const t = raw.replace(/['"]/g, '');
+    // The last redirection of stdout wins; anything but a plain file name (a descriptor, a device, an expansion) is
+    // not a file.
+    file = /^[^$`<>()\\&|;]+$/.test(raw) && !/^\d+-?$|^-$/.test(t) && (!t.startsWith('/dev/') || t === '/dev/null');
+  }
+  return file;
+}
 
 /** Whether a script may change directory (cd, pushd, popd anywhere in it). */
 function mayChdir(script: string): boolean {

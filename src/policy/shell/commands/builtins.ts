@@ -92,9 +92,13 @@ function sourceFile(s: Sink, name: string, _key: string, args: Arg[], c: Call): 
 export function obfuscation(s: Sink, key: string, args: Arg[], c: Call): void {
   const lower = args.map((a) => (a.literal ? a.value.toLowerCase() : ''));
   const text = `${key} ${args.map(argText).join(' ')}`;
+  // Principle (issue 13, class 6): decoded output written to a file is data (`base64 -d fixture.b64 > fixture.bin`);
+  // running that file later in the line is caught as `runs a file it wrote`. Decoded output anywhere else (a pipe,
+  // the terminal an agent reads, a descriptor) is an obfuscated payload. uudecode names its output file inside the
+  // encoded data, so it stays refused.
   if (['base64', 'base32', 'basenc', 'gbase64', 'b64'].includes(key)
-    && lower.some((a) => a === '--decode' || /^-[a-z]*d/.test(a))) s.unres('base64 decode', text);
-  if (key === 'uudecode' || (key === 'xxd' && args.some((a) => a.literal && a.value.startsWith('-r')))) {
+    && lower.some((a) => a === '--decode' || /^-[a-z]*d/.test(a)) && !c.stdoutToFile) s.unres('base64 decode', text);
+  if (key === 'uudecode' || (key === 'xxd' && args.some((a) => a.literal && a.value.startsWith('-r')) && !c.stdoutToFile)) {
     s.unres('hex decode', text);
   }
   if (key === 'openssl' && lower.some((a) => a === '-d' || a === '-decrypt' || a === '-base64d')) {

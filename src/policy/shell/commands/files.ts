@@ -99,12 +99,19 @@ export const FILE_CMDS: Record<string, FileSpec> = {
   split: { v: 'lbCnad', first: 'read', ops: 'none' },
 };
 
+/**
+ * Options whose program is fed the tool's data on its standard input (a compressor, tar's --to-command): a shell or
+ * interpreter named there runs that data as code (`sort --compress-program=sh`, `tar -I sh -xf payload.tar`).
+ */
+const DATA_ON_STDIN = new Set(['--compress-program', '-I', '--use-compress-program', '--to-command']);
+const fedData = (c: Call): Call => ({ ...c, env: { ...c.env, piped: true, pipeSrc: c.src } });
+
 export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: Call): void {
   const o = scan(args, spec);
   for (const x of o.opts) {
     if (spec.r?.includes(x.name)) s.file(x.value, 'read', name);
     if (spec.w?.includes(x.name)) s.file(x.value, 'write', name);
-    if (spec.x?.includes(x.name)) s.shellString(x.value, c, `${name} ${x.name}`);
+    if (spec.x?.includes(x.name)) s.shellString(x.value, DATA_ON_STDIN.has(x.name) ? fedData(c) : c, `${name} ${x.name}`);
     if (x.name === '--slurpfile' || x.name === '--rawfile') s.file(x.value2, 'read', name);
   }
   let ops = o.operands;
@@ -167,7 +174,7 @@ export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
     if (x.name === '-f' || x.name === '--file') s.file(x.value, create ? 'write' : 'read', name);
     if (['-T', '--files-from', '-X', '--exclude-from'].includes(x.name)) s.file(x.value, 'read', name);
     if (['-I', '--use-compress-program', '-F', '--info-script', '--new-volume-script', '--to-command', '--rsh-command']
-      .includes(x.name)) s.shellString(x.value, c, `${name} ${x.name}`);
+      .includes(x.name)) s.shellString(x.value, DATA_ON_STDIN.has(x.name) ? fedData(c) : c, `${name} ${x.name}`);
     if (x.name === '--checkpoint-action' && x.value?.literal && /^(exec|sleep)=/.test(x.value.value)) {
       if (x.value.value.startsWith('exec=')) s.shellString(literalArg(x.value.value.slice(5)), c, 'tar --checkpoint-action');
     }
