@@ -143,11 +143,15 @@ if ('skip' in claude) {
         () => [tu('Bash', { command: 'look S .env', description: 'x' })],
         () => [tu('Bash', { command: "sed 'r .env' notes.txt", description: 'x' })],
         () => [tu('Bash', { command: 'cat notes.txt', description: 'x' })],
+        // A script the analyzer cannot read: only the kernel stands between it and the secret.
+        () => [tu('Bash', { command: "printf 'echo script-ran; cat .e%s; look A .e%s\\n' nv nv > s.sh", description: 'x' })],
+        () => [tu('Bash', { command: 'bash s.sh', description: 'x' })],
         () => [{ type: 'text', text: 'Done.' }],
       ], { args: ALLOW_NATIVE });
       assert.is(r.code, 0, r.stderr);
       noCanary(r);
       assert.match(r.results.get(r.ids[2])!.text, /hello normal file/, 'an ordinary command still works in the sandbox');
+      assert.match(r.results.get(r.ids[4])!.text, /script-ran/, 'the script ran (so the kernel, not the analyzer, kept the secret)');
     });
   }
 }
