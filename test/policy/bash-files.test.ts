@@ -34,6 +34,18 @@ test('an existing denied file named by an argument of any command is refused, kn
   }
 });
 
+test("sed programs name files of their own: r/R read one, w/W and s///w write one (the name runs to the end of the line)", () => {
+  for (const c of ["sed 'r .env' a.txt", "sed -e '1R .env' a.txt", "sed '/x/{r secrets/key.pem\n}' a.txt", "sed -n 'w .env' a.txt",
+    "sed 's/a/b/w .env' a.txt", "sed '$!N;r .env' a.txt"]) {
+    const d = decide(c);
+    assert.is(d.decision, 'deny', `${c}: ${d.reason}`);
+  }
+  for (const c of ["sed 's/foo/bar/g' src/a.ts", "sed -n '/start/,/end/p' src/a.ts", "sed '/^#/d;s/war/peace/' src/a.ts", "sed '1!G;h;$!d' src/a.ts"]) {
+    const d = decide(c);
+    assert.is(d.decision, 'allow', `${c}: ${d.reason}`);
+  }
+});
+
 test('an existing directory whose files are all denied is refused as an argument or a read', () => {
   for (const c of ['grep -r . secrets', 'cp -r secrets out', 'find secrets -type f', 'tar czf x.tgz secrets', 'tool secrets']) {
     const d = decide(c);

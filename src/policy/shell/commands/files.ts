@@ -158,7 +158,15 @@ export function sedProgram(s: Sink, program: string, c: Call): void {
   const sFlagE = /(^|[;\n{}]\s*)s(.)(?:\\.|(?!\2).)*\2(?:\\.|(?!\2).)*\2[gpiImM0-9w]*e/;
   const eCmd = /(^|[;\n{}])\s*(\d+|\$|\/(?:\\.|[^/])*\/)?(,\s*(\d+|\$|\/(?:\\.|[^/])*\/))?\s*!?\s*e(\s|;|$)/;
   if (sFlagE.test(program) || eCmd.test(program)) s.unres('sed runs commands', c.src);
+  // The program names files of its own: `r`/`R` read one, `w`/`W` and the `w` flag of `s` write one. The file name
+  // runs to the end of the line (a `;` is part of it), as GNU sed reads it.
+  for (const m of program.matchAll(SED_FILE_CMD)) if (m[2].trim()) s.file(literalArg(m[2].trim()), m[1] === 'r' || m[1] === 'R' ? 'read' : 'write', 'sed');
+  for (const m of program.matchAll(SED_S_WRITE)) if (m[2].trim()) s.file(literalArg(m[2].trim()), 'write', 'sed');
 }
+
+const SED_ADDR = String.raw`(?:\d+|\$|\/(?:\\.|[^/])*\/)`;
+const SED_FILE_CMD = new RegExp(String.raw`(?:^|[;\n{}])\s*(?:${SED_ADDR}(?:\s*,\s*${SED_ADDR})?)?\s*!?\s*([rRwW])[ \t]*([^\n]*)`, 'g');
+const SED_S_WRITE = /(?:^|[;\n{}]\s*)s(.)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1[gpiImMe0-9]*w[ \t]*([^\n]*)/g;
 
 export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
   // Old-style `tar czf out.tgz dir`: the first word is a cluster of options without a dash.
