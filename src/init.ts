@@ -129,16 +129,7 @@ export function permissionLists(path: string, settings: Record<string, unknown>)
 
 export function mergeClaudeSettings(path: string): SettingsChange {
   const { value: settings, created, mode } = readJsonObject(path);
-  const perms = settings.permissions ?? {};
-  if (typeof perms !== 'object' || perms === null || Array.isArray(perms)) throw new InitError(`${path}: "permissions" is not an object; it was not changed`);
-  const p = perms as Record<string, unknown>;
-  for (const key of ['deny', 'allow'] as const) {
-    if (p[key] !== undefined && !(Array.isArray(p[key]) && (p[key] as unknown[]).every((r) => typeof r === 'string'))) {
-      throw new InitError(`${path}: "permissions.${key}" is not a list of strings; it was not changed`);
-    }
-  }
-  const deny = [...((p.deny as string[] | undefined) ?? [])];
-  const allow = [...((p.allow as string[] | undefined) ?? [])];
+  const { p, allow, deny } = permissionLists(path, settings);
   const addedDeny = NATIVE_TOOLS_TO_DENY.filter((t) => !deny.includes(t));
   const addedAllow = allow.includes(MCP_ALLOW_RULE) ? [] : [MCP_ALLOW_RULE];
   if (!created && addedDeny.length === 0 && addedAllow.length === 0) return { path, created, addedDeny, addedAllow };
