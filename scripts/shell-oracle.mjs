@@ -54,7 +54,7 @@ const analyzeShell = analyzer.analyzeShell;
 // ----- sources
 
 function vectorCommands() {
-  const candidates = [process.env.AFLOCK_VECTORS, join(REPO, 'test/vectors/policy-vectors.json'), join(REPO, '../shared/conformance/policy-vectors.json'), '/work/shared/conformance/policy-vectors.json'].filter(Boolean);
+  const candidates = [process.env.AFLOCK_VECTORS, join(REPO, 'test/vectors/policy-vectors.json')].filter(Boolean);
   const file = candidates.find((p) => existsSync(p));
   if (!file) throw new Error('policy-vectors.json not found; set AFLOCK_VECTORS');
   const out = [];
@@ -94,7 +94,7 @@ export function analyzeShell(c: string) { (globalThis as any).__aflockRecord(c);
     },
   };
   const prev = process.cwd();
-  process.chdir(REPO); // the suite finds ../shared from the working directory
+  process.chdir(REPO); // the suite finds its files (test/vectors, fixtures) from the working directory
   try {
     await bundle(join(REPO, 'test/policy/shell.test.ts'), 'shell-test.mjs', [plugin]);
     let failed = 0;

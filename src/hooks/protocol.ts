@@ -1,4 +1,4 @@
-// Claude Code's hook protocol, as measured with the real CLI (2.1.332; ../shared/claude-code/captured/): what a
+// Claude Code's hook protocol, as measured with the real CLI (2.1.332, offline, with its captured hook payloads): what a
 // PreToolUse / PostToolUse hook receives and what it may answer. Pure and dependency-free: the small command-hook
 // entry (src/hooks/entry.ts) bundles it without zod or the SDK, so the checks here are written by hand.
 //
