@@ -125,6 +125,9 @@ export function commandMatches(matches: (text: string) => boolean, patternSource
       return deny && info.head === name && info.canon.matches(render(name, f.canon, info.flags));
     };
     for (const name of names) {
+      // Every form tried below starts with `name`, and a pattern whose first word is the literal `head` only matches
+      // a text that starts with it: the forms (most of this function's cost) are not worth computing otherwise.
+      if (info.head !== null && !name.startsWith(info.head)) continue;
       for (const f of commandForms(cmd, name, deny)) if (tryForms(name, f)) return true;
       if (deny && info.head === name && cmd.dynamicArgs.length) {
         for (const idx of cmd.dynamicArgs.slice(0, 8)) {
