@@ -42,10 +42,12 @@ function isMissing(e: unknown): boolean {
  * `.git/hooks/...`, and a dangling link to the path it would create. Null when it cannot be known (a loop, a
  * directory that cannot be read).
  */
-export function physicalPath(abs: string): string | null {
+export function physicalPath(abs: string, memo?: Map<string, string | null>): string | null {
   // This runs for every argument of every command the analyzer decides (the hot spot of check_tool, BENCHMARKS.md),
-  // so the common shapes take a short cut that never throws (a thrown fs error costs ~8 us, the call itself ~1 us).
-  if (abs.startsWith('/') && !abs.endsWith('/') && posix.normalize(abs) === abs) return shortCut(abs, 0);
+  // so the common shapes take a short cut that never throws (a thrown fs error costs ~8 us, the call itself ~1 us),
+  // and `memo` (one decision's answers, never kept longer: files come and go) saves the parent's lookups for the
+  // next argument in the same directory.
+  if (abs.startsWith('/') && !abs.endsWith('/') && posix.normalize(abs) === abs) return shortCut(abs, 0, memo);
   return walkPhysicalPath(abs);
 }
 
@@ -54,8 +56,16 @@ export function physicalPath(abs: string): string | null {
  * a dangling link: lstat would see the link) is its parent's physical path plus its name, the parent found the same
  * way. A dangling link, or more missing levels than MAX_SHORTCUT_DEPTH, takes the walk, which is the definition.
  */
-function shortCut(abs: string, depth: number): string | null {
+function shortCut(abs: string, depth: number, memo: Map<string, string | null> | undefined): string | null {
   if (abs === '/') return '/';
+  const known = memo?.get(abs);
+  if (known !== undefined) return known;
+  const found = shortCutOnce(abs, depth, memo);
+  memo?.set(abs, found);
+  return found;
+}
+
+function shortCutOnce(abs: string, depth: number, memo: Map<string, string | null> | undefined): string | null {
   let st: Stats | undefined;
   try {
     st = lstatSync(abs, { throwIfNoEntry: false });
@@ -71,7 +81,7 @@ function shortCut(abs: string, depth: number): string | null {
     }
   }
   if (depth >= MAX_SHORTCUT_DEPTH) return walkPhysicalPath(abs);
-  const parent = shortCut(posix.dirname(abs), depth + 1);
+  const parent = shortCut(posix.dirname(abs), depth + 1, memo);
   if (parent === null) return null;
   const name = posix.basename(abs);
   return parent === '/' ? `/${name}` : `${parent}/${name}`;

@@ -74,7 +74,7 @@ function realpathOnce(): (abs: string) => string | null {
   const seen = new Map<string, string | null>();
   return (abs) => {
     let real = seen.get(abs);
-    if (real === undefined) seen.set(abs, (real = physicalPath(abs)));
+    if (real === undefined) seen.set(abs, (real = physicalPath(abs, seen)));
     return real;
   };
 }

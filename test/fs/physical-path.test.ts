@@ -83,9 +83,12 @@ test('physicalPath agrees with realpath -m on 12 seeded random trees (2 400 path
     const oracle = spawnSync('realpath', ['-m', '--', ...paths], { encoding: 'utf8' });
     assert.is(oracle.status, 0, oracle.stderr);
     const expected = oracle.stdout.split('\n').slice(0, paths.length);
+    const memo = new Map<string, string | null>(); // one decision's memo: the tree does not change meanwhile
     paths.forEach((p, i) => {
       const got = physicalPath(p);
       if (got !== expected[i]) assert.unreachable(`seed ${seed}: physicalPath(${p}) = ${got}, realpath -m says ${expected[i]}`);
+      const memoized = physicalPath(p, memo);
+      if (memoized !== expected[i]) assert.unreachable(`seed ${seed}: physicalPath(${p}, memo) = ${memoized}, realpath -m says ${expected[i]}`);
       if (!p.includes('/.')) short++;
     });
   }
