@@ -374,10 +374,10 @@ function argumentPaths(arg: string): string[] {
 }
 
 /**
- * Principle: an argument of any command that names an EXISTING path under a deny rule is an access to it, whatever
- * the command (look, ptx, a tool no table knows), and so is an existing directory every path under which is denied
- * (`grep -r x secrets`). Only existing paths: an argument that merely spells a denied name (`echo .env` when there is
- * no .env) is not refused.
+ * Principle: an argument of any command that names a path under a deny rule is an access to it, whatever the command
+ * (look, ptx, a tool no table knows), and so is a directory every path under which is denied (`grep -r x secrets`).
+ * A path that does not exist yet counts too (resolved through its existing ancestors): an unknown command may create
+ * it (`gen secrets/new-key`). Commands that only print their arguments (echo, printf) are left out by the caller.
  */
 function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext): Decision | null {
   let p = arg;
@@ -388,17 +388,20 @@ function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: s
   const views = real !== abs ? [viewPath(abs, ctx.root), viewPath(real, ctx.root)] : [viewPath(abs, ctx.root)];
   const denied = firstMatch(files.deny, views, 'deny');
   if (denied) {
-    return deny(`Bash command '${command}' names existing file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`, denied.source);
+    return deny(`Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`, denied.source);
   }
-  return deniedTree(files, p, `'${arg}' of '${command}'`, ctx);
+  return deniedChildren(files, abs, real, `'${arg}' of '${command}'`, ctx);
 }
 
 /** An existing directory whose every path is denied (`secrets` under `secrets/**`): reading it reads denied files. */
 function deniedTree(files: NonNullable<CompiledPolicy['files']>, p: string, shown: string, ctx: EvalContext): Decision | null {
   const abs = resolvePath(p, ctx.cwd ?? ctx.root);
   const real = ctx.realpath?.(abs);
-  if (!real) return null;
-  const children = [...new Set([abs, real])].map((d) => viewPath(`${d}/aflock-probe-child`, ctx.root));
+  return real ? deniedChildren(files, abs, real, shown, ctx) : null;
+}
+
+function deniedChildren(files: NonNullable<CompiledPolicy['files']>, abs: string, real: string, shown: string, ctx: EvalContext): Decision | null {
+  const children = (real !== abs ? [abs, real] : [abs]).map((d) => viewPath(`${d}/aflock-probe-child`, ctx.root));
   const inner = firstMatch(files.deny, children, 'deny');
   return inner ? deny(`Bash command reads directory ${shown}, whose files match deny pattern '${inner.source}'`, inner.source) : null;
 }

@@ -27,6 +27,12 @@ type Token =
 export interface Glob {
   readonly source: string;
   matches(text: string): boolean;
+  /**
+   * Literals a matching text must contain, one per alternative of the pattern (`{a,b}`, the two readings of a leading
+   * `**\/`): a text that contains none of them cannot match. Null when an alternative has no literal run of two
+   * characters or more to offer. Lets a caller screen a text against a whole list of patterns at once (paths.ts).
+   */
+  readonly screen: readonly string[] | null;
 }
 
 const MAX_EXPANSIONS = 64;
@@ -39,9 +45,12 @@ export function compileGlob(pattern: string, dialect: Dialect): Glob {
     variants.push(alt);
     if (dialect === 'path' && alt.startsWith('**/')) variants.push(alt.slice(3));
   }
-  const matchers = [...new Set(variants)].map((v) => compileOne(v, pattern, dialect));
-  if (matchers.length === 1) return { source: pattern, matches: matchers[0] };
-  return { source: pattern, matches: (text: string) => matchers.some((m) => m(text)) };
+  const unique = [...new Set(variants)];
+  const matchers = unique.map((v) => compileOne(v, pattern, dialect));
+  const longest = unique.map((v) => literalRuns(tokenize(v, pattern)).reduce((a, b) => (b.length > a.length ? b : a), ''));
+  const screen = longest.every((r) => r.length >= 2) ? [...new Set(longest)] : null;
+  if (matchers.length === 1) return { source: pattern, matches: matchers[0], screen };
+  return { source: pattern, matches: (text: string) => matchers.some((m) => m(text)), screen };
 }
 
 /** Splits the top-level `{a,b}` alternatives of a pattern (nested braces allowed). */

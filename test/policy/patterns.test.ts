@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileGlob, compileToolPattern, GlobError, toolPatternMatches } from '../../src/policy/patterns.ts';
-import { compilePathRule, pathRuleMatches, viewPath } from '../../src/policy/paths.ts';
+import { posix } from 'node:path';
+import { compilePathRule, firstMatch, pathRuleMatches, viewPath, type PathRule } from '../../src/policy/paths.ts';
 import { hostOf, checkHost, compileDomainRules } from '../../src/policy/domains.ts';
 
 test('text globs: * crosses /, classes, braces, escapes', () => {
@@ -129,6 +130,54 @@ test('the literal-run prefilter agrees with the NFA alone (differential, seeded)
     }
   }
   assert.ok(compared > 40_000 && matched > 1_000, `compared ${compared}, matched ${matched}: the generator must exercise both answers`);
+});
+
+// firstMatch screens views with one search for the literals its rules need, and viewPath slices instead of calling
+// path.relative: neither may change an answer. Checked against the plain definitions on seeded random rule lists and
+// paths (clean and not: `//`, `/./`, `..`, a trailing slash; inside and outside the root; the root itself).
+test('firstMatch with its screen, and viewPath, agree with the plain definitions (differential, seeded)', () => {
+  let seed = 0x9e3779b9;
+  const rnd = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+  const ruleParts = ['**/', '*', '.env', '.e*', 'id_rsa*', '*.pem', 'secrets/', '/**', 'a', '?', 'src/', '{x,.env}', '[.]env', '/p/'];
+  const segments = ['.env', '.env.local', 'id_rsa', 'k.pem', 'secrets', 'src', 'a', 'p', 'x', '.', '..', ''];
+  const roots = ['/p', '/', '/p/src'];
+  const plainView = (abs: string, root: string) => {
+    const rel = posix.relative(root, posix.resolve(abs));
+    const inside = rel === '' || (!rel.startsWith('../') && rel !== '..' && !posix.isAbsolute(rel));
+    const clean = posix.resolve(abs);
+    return { abs: clean, rel: inside ? rel || '.' : null, base: posix.basename(clean) };
+  };
+  let compared = 0;
+  let hits = 0;
+  for (let i = 0; i < 400; i++) {
+    const rules: PathRule[] = [];
+    for (let r = 0; r < 1 + rnd(5); r++) {
+      try {
+        rules.push(compilePathRule(Array.from({ length: 1 + rnd(3) }, () => pick(ruleParts)).join('')));
+      } catch {
+        // a malformed random pattern: skip it
+      }
+    }
+    const root = pick(roots);
+    for (let j = 0; j < 30; j++) {
+      const abs = '/' + Array.from({ length: rnd(5) }, () => pick(segments)).join('/') + (rnd(6) === 0 ? '/' : '');
+      const view = viewPath(abs, root);
+      assert.equal(view, plainView(abs, root), `viewPath(${abs}, ${root})`);
+      for (const side of ['deny', 'allow'] as const) {
+        const plain = rules.find((rule) => pathRuleMatches(rule, view, side));
+        assert.is(firstMatch(rules, [view], side), plain, `${rules.map((x) => x.source).join(' ')} on ${abs} (${side})`);
+        compared++;
+        if (plain) hits++;
+      }
+    }
+  }
+  assert.ok(compared > 20_000 && hits > 2_000, `compared ${compared}, matched ${hits}: the generator must exercise both answers`);
 });
 
 test.run();

@@ -122,7 +122,7 @@ export function commandMatches(matches: (text: string) => boolean, patternSource
       if (matches(f.joined)) return true;
       if (!info.canon) return false;
       if (info.canon.matches(f.rendered)) return true;
-      return deny && info.head === name && info.canon.matches(render(name, f.canon, info.flags));
+      return deny && info.head === name && info.canon.matches(renderKeeping(name, f, info.flags));
     };
     for (const name of names) {
       // Every form tried below starts with `name`, and a pattern whose first word is the literal `head` only matches
@@ -144,11 +144,19 @@ export function commandMatches(matches: (text: string) => boolean, patternSource
 }
 
 /** The pattern-independent texts commandMatches tries for one command name and argument list. */
-interface ArgForms { joined: string; canon: Canon; rendered: string }
+interface ArgForms { joined: string; canon: Canon; rendered: string; keeping?: Map<Set<string>, string> }
 
 function argForms(name: string, rest: string[]): ArgForms {
   const canon = canonicalize(name, rest, false);
   return { joined: [name, ...rest].join(' '), canon, rendered: render(name, canon) };
+}
+
+/** The canonical form with only a pattern's own flags, remembered per pattern (several rules share a command). */
+function renderKeeping(name: string, f: ArgForms, flags: Set<string>): string {
+  f.keeping ??= new Map();
+  let text = f.keeping.get(flags);
+  if (text === undefined) f.keeping.set(flags, (text = render(name, f.canon, flags)));
+  return text;
 }
 
 /**
@@ -165,7 +173,10 @@ function commandForms(cmd: SimpleCommand, name: string, deny: boolean): ArgForms
   let forms = byName.get(key);
   if (!forms) {
     forms = [argForms(name, cmd.args)];
-    if (deny && keyOf(name) === 'git') forms.push(argForms(name, withoutGitGlobals(cmd.args)));
+    if (deny && keyOf(name) === 'git') {
+      const inner = withoutGitGlobals(cmd.args);
+      if (inner.length !== cmd.args.length) forms.push(argForms(name, inner));
+    }
     byName.set(key, forms);
   }
   return forms;
