@@ -5,4 +5,4 @@ export { loadPolicyFile } from '../src/policy/load.ts';
 export { analyzeShell } from '../src/policy/shell/index.ts';
 export { TokenAuthority, tokenSha256 } from '../src/auth/tokens.ts';
 export { AuditTrail } from '../src/audit/trail.ts';
-export { realpathOrNull } from '../src/tools/guard.ts';
+export { realpathOnce } from '../src/tools/guard.ts';

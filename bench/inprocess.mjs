@@ -53,7 +53,9 @@ function stats(task) {
 export async function inProcess(ws, { time = 2000 } = {}) {
   const m = await loadModules(ws);
   const policy = m.loadPolicyFile(join(ws.project, '.aflock'));
-  const ec = { root: policy.root, cwd: policy.root, realpath: m.realpathOrNull };
+  // As the server builds it for each call (src/tools/guard.ts evalContext): paths resolved as the kernel would, a path
+  // that does not exist yet through its existing ancestors, remembered for one decision only.
+  const context = () => ({ root: policy.root, cwd: policy.root, realpath: m.realpathOnce() });
   const held = new Set();
   // One decision as a guarded call makes it: evaluate, then data flow for what is allowed. `decide` starts from an
   // empty analysis cache (a command the server has not seen); `decideCached` keeps it (a command seen before).
@@ -62,6 +64,7 @@ export async function inProcess(ws, { time = 2000 } = {}) {
     return decideCached(call);
   };
   const decideCached = (call) => {
+    const ec = context();
     const d = m.evaluateCall(policy.compiled, call, ec);
     if (d.decision !== 'allow') return d.decision;
     return m.flowCheck(policy.compiled, call, held, ec).denied ? 'deny' : 'allow';

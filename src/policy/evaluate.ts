@@ -357,8 +357,36 @@ function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalConte
         }
       }
     }
+    // Principle: a path named inside text a command runs in a language of its own (inline code, an editor's or a
+    // database client's commands, an awk program, a here-document fed to an interpreter) is an access to it, whatever
+    // the language: `perl -e 'open F, ".env"'`, `vim -es -c 'r .env'`, `mysql -e 'source .env'`.
+    for (const code of a.code ?? []) {
+      const paths = codePaths(code.text);
+      for (let i = 0; i < paths.length; i++) {
+        // Past the first MAX_RESOLVED_CODE_PATHS, the path as spelled only (no file system look-up per word of a
+        // long here-document); a link planted under another name is then the kernel sandbox's to hold.
+        const d = namedDeniedPath(files, code.command, paths[i], ctx, 'code', i < MAX_RESOLVED_CODE_PATHS);
+        if (d) return d;
+      }
+    }
   }
   return null;
+}
+
+/** How many words of a command's code are resolved through the file system (links followed); the rest lexically. */
+const MAX_RESOLVED_CODE_PATHS = 64;
+
+/**
+ * The words of code that could be paths: the text split at what no path in code is spelled with (quotes, brackets,
+ * operators, separators; `:` too, for `HEAD:.env` and `file:.env`), each word once. `~` and `/` stay.
+ */
+export function codePaths(text: string): string[] {
+  const out = new Set<string>();
+  for (const w of text.split(/[\s'"`(){}[\],;|&<>=+!*?$\\:@#%^]+/)) {
+    if (w === '' || w === '.' || w === '~' || IGNORED_PATHS.has(w)) continue;
+    out.add(w);
+  }
+  return [...out];
 }
 
 /**
@@ -379,16 +407,20 @@ function argumentPaths(arg: string): string[] {
  * A path that does not exist yet counts too (resolved through its existing ancestors): an unknown command may create
  * it (`gen secrets/new-key`). Commands that only print their arguments (echo, printf) are left out by the caller.
  */
-function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext): Decision | null {
+function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext,
+  where: 'argument' | 'code' = 'argument', resolve = true): Decision | null {
   let p = arg;
   if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
   const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const real = ctx.realpath?.(abs);
+  const real = resolve ? ctx.realpath?.(abs) : abs;
   if (!real) return null;
   const views = real !== abs ? [viewPath(abs, ctx.root), viewPath(real, ctx.root)] : [viewPath(abs, ctx.root)];
   const denied = firstMatch(files.deny, views, 'deny');
   if (denied) {
-    return deny(`Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`, denied.source);
+    const why = where === 'code'
+      ? `Bash command '${command}' names file '${arg}' in the code it runs, which matches deny pattern '${denied.source}' (a path named in inline code or a program is an access to it, whatever the language)`
+      : `Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`;
+    return deny(why, denied.source);
   }
   return deniedChildren(files, abs, real, `'${arg}' of '${command}'`, ctx);
 }
@@ -456,19 +488,21 @@ export function flowCheck(policy: CompiledPolicy, call: ToolCall, held: Readonly
     // An argument of any command that names a path is a read of it for labels (look, ptx, a tool no table knows),
     // as for file rules (namedDeniedPath). The path is resolved only when a Read pattern would label it.
     if (ctx.realpath) {
+      const named = (p: string) => {
+        const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+        if (read.has(abs)) return;
+        read.add(abs);
+        const labels = labelled(abs);
+        if (labels.length > 0 && ctx.realpath!(abs) !== null) for (const label of labels) newLabels.push({ label, source: `Bash:${abs}` });
+      };
       for (const c of a.commands) {
         if (namesOnly(c.name)) continue;
         c.args.forEach((arg, i) => {
-          if (c.dynamicArgs.includes(i)) return;
-          for (const p of argumentPaths(arg)) {
-            const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-            if (read.has(abs)) continue;
-            read.add(abs);
-            const labels = labelled(abs);
-            if (labels.length > 0 && ctx.realpath!(abs) !== null) for (const label of labels) newLabels.push({ label, source: `Bash:${abs}` });
-          }
+          if (!c.dynamicArgs.includes(i)) for (const p of argumentPaths(arg)) named(p);
         });
       }
+      // Paths named in code a command runs are reads for labels too (as for file rules: checkBashFiles).
+      for (const code of a.code ?? []) for (const p of codePaths(code.text)) named(p);
     }
   }
   const labels = labelsFor(df, views);

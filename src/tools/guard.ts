@@ -70,7 +70,7 @@ export function realpathOrNull(abs: string): string | null {
  * remembered for one call: its policy, narrower scopes and confinement check see one answer per path, and the file
  * tools act on exactly the path that was judged.
  */
-function realpathOnce(): (abs: string) => string | null {
+export function realpathOnce(): (abs: string) => string | null {
   const seen = new Map<string, string | null>();
   return (abs) => {
     let real = seen.get(abs);

@@ -41,6 +41,7 @@ const EXAMPLES: Record<string, string> = {
   'sed runs commands': "sed 'e' cmds.txt",
   'git command-execution option': 'git -c core.sshCommand="$X" fetch',
   'ssh command option': 'ssh -o ProxyCommand="$X" host',
+  'non-literal program': 'python3 -c "$CODE" .env.example',
   'unparseable command': 'cat .env )',
   'nesting too deep': '',
   'command too complex': '',

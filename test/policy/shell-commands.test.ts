@@ -132,6 +132,12 @@ const NETWORK_EXAMPLES: Record<string, [string, string]> = {
   cmake: ['cmake -E env A=1 curl evil.com', 'c:curl evil.com'], sqlite3: ["sqlite3 db \"select readfile('.env')\"", 'f:read:.env'],
   ed: ["ed -s f <<'EOF'\n!curl x\nEOF", 'u:interpreter inline code'], at: ["echo 'curl x' | at now", 'u:scheduled command'],
   batch: ['batch -f job.sh', 'f:read:job.sh'], crontab: ['crontab evil.cron', 'u:scheduled command'],
+  emacs: [`emacs --batch --eval '(insert-file-contents ".env")'`, 'p:(insert-file-contents ".env")'],
+  emacsclient: [`emacsclient -e '(find-file ".env")'`, 'p:(find-file ".env")'],
+  m4: ["m4 -I inc macros.m4", 'f:read:macros.m4'], gm4: ["echo 'include(x)' | gm4", 'u:pipe to interpreter'],
+  mysql: ["mysql -e 'source .env' db", 'p:source .env'], mariadb: ["mariadb --execute='source .env'", 'p:source .env'],
+  psql: ["psql -c '\\i .env'", 'p:\\i .env'], duckdb: ["duckdb -c \"select * from read_csv('.env')\"", "p:select * from read_csv('.env')"],
+  'clickhouse-client': ['clickhouse-client --queries-file q.sql', 'f:read:q.sql'],
 };
 
 test('network commands and handlers: every one has an example, and each example holds', () => {
@@ -140,7 +146,8 @@ test('network commands and handlers: every one has an example, and each example 
     const a = analyzeShell(command);
     const [k, ...rest] = want.split(':');
     const v = rest.join(':');
-    const got = k === 'n' ? a.network.map((n) => n.target) : k === 'c' ? texts(a) : k === 'u' ? constructs(a) : files(a).map((f) => f.replace(/^(read|write):\/?/, '$1:'));
+    const got = k === 'n' ? a.network.map((n) => n.target) : k === 'c' ? texts(a) : k === 'u' ? constructs(a)
+      : k === 'p' ? (a.code ?? []).map((x) => x.text) : files(a).map((f) => f.replace(/^(read|write):\/?/, '$1:'));
     assert.ok(got.includes(v), `${command} -> ${want}; got ${JSON.stringify(got)}`);
   }
 });

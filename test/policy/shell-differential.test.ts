@@ -64,4 +64,14 @@ test('I: a <( ) redirected to stdin is piped input, so a shell or interpreter re
   assert.not.ok(constructs('while read -r l; do echo "$l"; done < <(git ls-files)').includes('pipe to shell'));
 });
 
+// Not a parser difference: decisions of issue 13's mini-language sweep, for which fixtures were re-recorded. Every
+// fixture of a command that runs code in a language of its own now also records that code (`code`), 171 of them.
+test('J: database clients run the SQL in a here-document (mysql can `\\! cmd`), emacs --user takes a user name, SQL decided at run time is a non-literal program (20 generated)', () => {
+  assert.ok(constructs('sqlite3 db "$q"').includes('non-literal program'));
+  assert.ok(constructs("mysql <<'EOF'\nselect 1;\nEOF").includes('here-document into an interpreter'));
+  assert.equal(analyzeShell("mysql <<'EOF'\nsource .env\nEOF").code, [{ text: 'source .env\n', command: 'mysql' }]);
+  assert.not.ok(analyzeShell('emacs notes.md --user /etc/passwd').files.some((f) => f.path === '/etc/passwd'));
+  assert.ok(analyzeShell('emacs notes.md --user /etc/passwd').files.some((f) => f.path === 'notes.md' && f.mode === 'write'));
+});
+
 test.run();

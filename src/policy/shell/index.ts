@@ -13,7 +13,7 @@
 import { Analyzer } from './walk.ts';
 import type { Env, ShellAnalysis } from './types.ts';
 
-export type { FileAccess, NetworkTarget, ShellAnalysis, SimpleCommand, Unresolvable } from './types.ts';
+export type { CodeText, FileAccess, NetworkTarget, ShellAnalysis, SimpleCommand, Unresolvable } from './types.ts';
 export { commandMatches } from './match.ts';
 export { HIDDEN_CODE, hiddenCode } from './hidden.ts';
 import { NAMES_ONLY } from './commands/builtins.ts';
@@ -39,5 +39,5 @@ export function analyzeShell(command: string): ShellAnalysis {
   } catch (e) {
     a.unres('analysis failed', e instanceof RangeError ? 'too deeply nested' : String((e as Error)?.message ?? e));
   }
-  return { commands: a.commands, files: a.files, network: a.network, unresolvable: a.unresolvable };
+  return { commands: a.commands, files: a.files, network: a.network, unresolvable: a.unresolvable, ...(a.code.length > 0 ? { code: a.code } : {}) };
 }

@@ -3,7 +3,7 @@
 // as far as it can be followed. The walk (walk.ts) extends this.
 import {
   argText, isIgnoredPath, keyOf, MAX_DETAIL, METADATA_WRITERS, normPath, snippet, type Arg, type FileAccess,
-  type NetworkTarget, type SimpleCommand, type Unresolvable,
+  type CodeText, type NetworkTarget, type SimpleCommand, type Unresolvable,
 } from './types.ts';
 
 export class Results {
@@ -11,6 +11,7 @@ export class Results {
   readonly files: FileAccess[] = [];
   readonly network: NetworkTarget[] = [];
   readonly unresolvable: Unresolvable[] = [];
+  readonly code: CodeText[] = [];
   protected readonly seen = new Set<string>();
   /** Files whose content this command line writes (normalised), to notice it running one of them later. */
   protected readonly written = new Set<string>();
@@ -47,6 +48,20 @@ export class Results {
       if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
       this.addFile(joined, mode, command);
     }
+  }
+
+  program(text: string, command: string): void {
+    if (text.trim() === '') return;
+    const key = `p\0${command}\0${text}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.code.push({ text, command });
+  }
+
+  programArg(a: Arg | undefined, command: string, src: string): void {
+    if (!a) return;
+    if (a.literal) this.program(a.value, command);
+    else this.unres('non-literal program', src);
   }
 
   private addFile(path: string, mode: 'read' | 'write', command: string): void {

@@ -12,11 +12,19 @@ export interface SimpleCommand {
 export interface FileAccess { path: string; mode: 'read' | 'write'; command: string }
 export interface NetworkTarget { target: string; command: string }
 export interface Unresolvable { construct: string; detail: string }
+/**
+ * Text a command runs in a language of its own: inline code (`python3 -c`, `perl -e`), an editor's commands
+ * (`vim -c`, `emacs --eval`), an awk or SQL program, a here-document fed to an interpreter. The paths named in it are
+ * checked as the command's own arguments are (evaluate.ts): `perl -e 'open F, ".env"'` names `.env`.
+ */
+export interface CodeText { text: string; command: string }
 export interface ShellAnalysis {
   commands: SimpleCommand[];
   files: FileAccess[];
   network: NetworkTarget[];
   unresolvable: Unresolvable[];
+  /** Present when a command runs text in a language of its own (see CodeText). */
+  code?: CodeText[];
 }
 
 /** A word after expansion as far as it can be done statically. */
@@ -63,6 +71,10 @@ export interface Call {
 export interface Sink {
   unres(construct: string, detail: string): void;
   file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void;
+  /** Text `command` runs in a language of its own (CodeText): the paths it names are checked. */
+  program(text: string, command: string): void;
+  /** A program given as a word: its text when literal, else `non-literal program` (code decided at run time). */
+  programArg(a: Arg | undefined, command: string, src: string): void;
   net(target: string, command: string): void;
   emit(name: string, path: string, args: Arg[], via: string): void;
   /** Analyses `text` as a nested shell script (bash -c, eval, ...). */
@@ -73,7 +85,7 @@ export interface Sink {
   joinedScript(words: Arg[], c: Call, via: string): void;
   /** A shell reading its script from stdin. */
   shellStdin(c: Call): void;
-  codeFromStdin(c: Call, what: 'shell' | 'interpreter'): void;
+  codeFromStdin(c: Call, what: 'shell' | 'interpreter', command?: string): void;
   /** A file about to be executed: flagged when this line wrote it. */
   executes(path: string, src: string): void;
   /** Runs argv as a command (wrappers, find -exec, docker --entrypoint). */

@@ -598,9 +598,13 @@ export class Analyzer extends Results implements Sink {
    * code in the command line, but a second language layer the deny rules were not written for, so it is refused too.
    * (A here-document that only feeds data, `cat <<'EOF'` in a commit message, stays allowed.)
    */
-  codeFromStdin(c: Call, what: 'shell' | 'interpreter'): void {
+  codeFromStdin(c: Call, what: 'shell' | 'interpreter', command = what): void {
     if (c.stdin.kind === 'pipe') this.unres(`pipe to ${what}`, c.env.pipeSrc || c.src);
-    else if (c.stdin.kind === 'heredoc') this.unres(what === 'shell' ? 'here-document into a shell' : 'here-document into an interpreter', c.src);
+    else if (c.stdin.kind === 'heredoc') {
+      this.unres(what === 'shell' ? 'here-document into a shell' : 'here-document into an interpreter', c.src);
+      // A here-document is code in the command line: the paths it names are checked (a shell's is analysed whole).
+      if (what === 'interpreter' && c.stdin.body !== null) this.program(c.stdin.body, command);
+    }
   }
 
   shellString(a: Arg | undefined, c: Call, via: string): void {

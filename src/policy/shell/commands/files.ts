@@ -97,6 +97,13 @@ export const FILE_CMDS: Record<string, FileSpec> = {
   emacs: { ops: 'rw' }, ed: { ops: 'rw' }, micro: { ops: 'rw' },
   patch: { v: 'pidoDFrBYzVg', r: ['-i', '--input'], w: ['-o', '--output'], first: 'write', ops: 'read' },
   split: { v: 'lbCnad', first: 'read', ops: 'none' },
+  // man runs its pager (-P, --pager) with sh -c; its operands are page names (a path operand is still checked by
+  // the rule that any argument naming a denied file is an access to it).
+  man: {
+    v: 'PMLmSsCEeRp', r: ['-C', '--config-file'], x: ['-P', '--pager'], ops: 'none',
+    vl: ['--pager', '--manpath', '--locale', '--systems', '--sections', '--extension', '--config-file', '--encoding',
+      '--recode', '--preprocessor'],
+  },
 };
 
 /**

@@ -102,37 +102,47 @@ export function shell(s: Sink, name: string, args: Arg[], c: Call): void {
 export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[], c: Call): void {
   if (fam === 'awk') { awk(s, name, args, c); return; }
   if (fam === 'vim') {
-    const cmds = args.filter((a, i) => a.literal && (a.value.startsWith('+')
-      || ['-c', '--cmd'].includes(args[i - 1]?.value ?? '')));
+    // Editor commands: `-c CMD` (also in a cluster, `ex -sc CMD`), `--cmd CMD`, `+CMD`.
+    const o = scan(args, EDITOR);
+    const cmds = [...o.opts.filter((x) => x.name === '-c' || x.name === '--cmd').map((x) => x.value), ...o.operands.filter((a) => a.literal && a.value.startsWith('+'))]
+      .filter((a): a is Arg => a !== undefined);
     if (cmds.some((a) => /!|system|call|py|lua|perl|ruby|term/.test(a.value))) s.unres('interpreter inline code', c.src);
+    for (const a of cmds) s.programArg(a, name, c.src); // `vim -es -c 'r .env'`: the file an editor command opens
+    // -S names a file of editor commands: read like a script.
+    for (const x of o.opts) if (x.name === '-S') s.file(x.value, 'read', name);
     fileArgs(s, name, EDITOR, args, c);
     return;
   }
   if (fam === 'pwsh') {
     if (args.some((a) => a.literal && /^-(c|command|e|ec|enc|encodedcommand)$/i.test(a.value))) {
       s.unres('interpreter inline code', c.src);
+      for (const a of args) s.programArg(a, name, c.src);
     } else if (!args.some((a) => a.literal && /^-(f|file)$/i.test(a.value))) {
-      s.codeFromStdin(c, 'interpreter');
+      s.codeFromStdin(c, 'interpreter', name);
     }
     return;
   }
   if (fam === 'deno') {
     const sub = args.findIndex((a) => !a.literal || !a.value.startsWith('-'));
     const w = args[sub];
-    if (w?.literal && w.value === 'eval') s.unres('interpreter inline code', c.src);
+    if (w?.literal && w.value === 'eval') {
+      s.unres('interpreter inline code', c.src);
+      for (const a of args.slice(sub + 1)) s.programArg(a, name, c.src);
+    }
     else if (w?.literal && w.value === 'run') {
       const script = args.slice(sub + 1).find((a) => !a.literal || !a.value.startsWith('-'));
       if (!script || (script.literal && STDIN_PATHS.has(script.value))) {
-        s.codeFromStdin(c, 'interpreter');
+        s.codeFromStdin(c, 'interpreter', name);
       } else if (script.literal && /^https?:\/\//i.test(script.value)) s.net(script.value, name);
       else s.file(script, 'read', name);
     } else if (w?.literal && w.value === 'repl') {
-      s.codeFromStdin(c, 'interpreter');
+      s.codeFromStdin(c, 'interpreter', name);
     }
     return;
   }
   const spec = INTERP[fam];
   let inline = false;
+  let code: Arg | undefined; // the inline program: glued to its flag, after `=`, or the next word
   let module = false;
   let j = 0;
   outer: for (; j < args.length; j++) {
@@ -143,20 +153,24 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     if (v === '-' || !v.startsWith('-') || v.length < 2) break;
     if (v.startsWith('--')) {
       const nm = v.split('=')[0];
-      if (spec.inlineLong?.includes(nm)) { inline = true; break; }
+      if (spec.inlineLong?.includes(nm)) { inline = true; code = v.includes('=') ? literalArg(v.slice(v.indexOf('=') + 1)) : args[j + 1]; break; }
       if (!v.includes('=') && spec.vl?.includes(nm)) j++;
       continue;
     }
     for (let k = 1; k < v.length; k++) {
       const ch = v[k];
-      if (spec.inline.includes(ch)) { inline = true; break outer; }
+      if (spec.inline.includes(ch)) { inline = true; code = k < v.length - 1 ? literalArg(v.slice(k + 1)) : args[j + 1]; break outer; }
       if (spec.module?.includes(ch)) { module = true; break outer; }
       if (spec.v?.includes(ch)) { if (k === v.length - 1) j++; break; }
       if (spec.glued?.includes(ch)) break;
       if (spec.digits?.includes(ch)) while (k + 1 < v.length && /[0-9]/.test(v[k + 1])) k++;
     }
   }
-  if (inline) { s.unres('interpreter inline code', c.src); return; }
+  if (inline) {
+    s.unres('interpreter inline code', c.src);
+    s.programArg(code, name, c.src); // the words after it are arguments, checked as any command's
+    return;
+  }
   if (module) return;
   let script = args[j];
   if (fam === 'bun' && script?.literal && script.value === 'run') script = args[j + 1];
@@ -167,7 +181,7 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
   }
   const fromStdin = !script || (script.literal && STDIN_PATHS.has(script.value));
   if (fromStdin) {
-    s.codeFromStdin(c, 'interpreter');
+    s.codeFromStdin(c, 'interpreter', name);
     if (c.env.xargs) s.unres('pipe to interpreter', c.env.pipeSrc || c.src);
     return;
   }
@@ -195,6 +209,7 @@ export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
       s.unres('awk runs commands', c.src);
     }
     awkFiles(s, name, p.value, c);
+    s.program(p.value, name); // gawk's `@include ".env"`, and any other file the program names
   }
   for (const f of operands) if (!(f.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(f.value))) s.file(f, 'read', name);
 }

@@ -1,0 +1,107 @@
+// Issue 13, class 1, the mini-languages: a path named inside text a command runs in a language of its own (inline
+// code of any interpreter, an editor's commands, a database client's SQL, an awk or m4 program, a here-document fed
+// to an interpreter) is an access to it, whatever the language. Decided through the evaluator with the server's
+// own path resolution (links followed), in a real directory that holds the denied files.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compilePolicy } from '../../src/policy/compile.ts';
+import { codePaths, evaluateCall, flowCheck } from '../../src/policy/evaluate.ts';
+import { analyzeShell } from '../../src/policy/shell/index.ts';
+import { realpathOnce } from '../../src/tools/guard.ts';
+
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'aflock-code-paths-')));
+writeFileSync(join(root, '.env'), 'SECRET=1\n');
+mkdirSync(join(root, 'secrets'));
+writeFileSync(join(root, 'secrets', 'key'), 'KEY\n');
+writeFileSync(join(root, 'notes.md'), 'notes\n');
+symlinkSync('.env', join(root, 'settings')); // a link under an innocent name
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+const FILES = compilePolicy({ tools: { allow: ['Bash'] }, files: { deny: ['.env', 'secrets/**'] } } as never);
+const ctx = () => ({ root, cwd: root, realpath: realpathOnce() });
+const decide = (command: string) => evaluateCall(FILES, { tool: 'Bash', input: { command } }, ctx());
+const refused = (cmds: string[], why = /in the code it runs|accesses file|reads directory|names file/) => {
+  for (const c of cmds) {
+    const d = decide(c);
+    assert.is(d.decision, 'deny', c);
+    assert.match(d.reason, why, `${c}: ${d.reason}`);
+  }
+};
+const allowed = (cmds: string[]) => {
+  for (const c of cmds) {
+    const d = decide(c);
+    assert.is(d.decision, 'allow', `${c}: ${d.reason}`);
+  }
+};
+
+test('codePaths: the words of code that could be paths, split where no path is spelled', () => {
+  assert.equal(codePaths(`open F, ".env"; print <F>`), ['open', 'F', '.env', 'print']);
+  assert.equal(codePaths(`git show HEAD:secrets/key`), ['git', 'show', 'HEAD', 'secrets/key']);
+  assert.equal(codePaths(`readFileSync(process.env.HOME + "/.ssh/id_rsa")`), ['readFileSync', 'process.env.HOME', '/.ssh/id_rsa']);
+  assert.equal(codePaths(`x = ~/.aws/credentials`), ['x', '~/.aws/credentials']);
+});
+
+test('inline code of any interpreter naming a denied file or tree is refused', () => {
+  refused([
+    `python3 -c 'print(open(".env").read())'`, `python3 -c "import shutil; shutil.copytree('secrets', '/tmp/s')"`,
+    `perl -e 'open F, ".env"; print <F>'`, `perl -E'say for <secrets/*>'`, `ruby -e 'File.write("secrets/new", "x")'`,
+    `node -e 'console.log(require("fs").readFileSync(".env", "utf8"))'`, `node --eval='require("fs").readFileSync(".env")'`,
+    `php -r 'echo file_get_contents(".env");'`, `lua -e 'print(io.open(".env"):read("a"))'`, `Rscript -e 'readLines(".env")'`,
+    `deno eval 'Deno.readTextFileSync(".env")'`, `pwsh -c 'Get-Content .env'`, `bun -e 'Bun.file(".env")'`,
+  ]);
+});
+
+test('an editor\'s commands, a database client\'s SQL, awk, m4 and make programs naming a denied file are refused', () => {
+  refused([
+    `vim -es -c 'r .env' -c 'w! /tmp/out' -c q notes.md`, `ex -sc 'r .env|w! /tmp/o|q' notes.md`, `vi +'r .env' notes.md`,
+    `nvim --headless -c 'r .env|w! /tmp/o|q'`, `emacs --batch --eval '(insert-file-contents ".env")'`,
+    `emacsclient -e '(find-file ".env")'`, `mysql -e 'source .env' db`, `mariadb --execute='source .env'`,
+    `psql -c '\\i .env'`, `duckdb -c "select * from read_csv('secrets/key')"`, `awk '@include ".env"'`,
+    `make --eval='include .env'`, `sqlite3 db "select 1; -- .env"`,
+  ]);
+  refused(['vim -S .env', 'emacs -l .env', 'psql -f .env', 'm4 .env', "man -P 'cat .env' ls"]);
+});
+
+test('a here-document fed to an interpreter is code: the paths it names are checked', () => {
+  refused([`python3 - <<'EOF'\nprint(open(".env").read())\nEOF`, `node <<'EOF'\nrequire("fs").readFileSync("secrets/key")\nEOF`,
+    `psql <<'EOF'\n\\copy t from '.env'\nEOF`, `ed -s notes.md <<'EOF'\nr .env\nw\nEOF`]);
+  // The same here-document into a command that only stores it is data.
+  allowed([`cat <<'EOF' > notes.md\nnever commit .env\nEOF`]);
+});
+
+test('a program decided at run time is hidden code: refused under file rules with its named reason', () => {
+  refused(['python3 -c "$x"', 'perl -e "$CODE"', 'vim -c "$c" notes.md', 'mysql -e "$q"', 'sqlite3 db "$q"', 'node -e "$(cat x.js)"',
+    'emacs --eval "$e"'], /non-literal program/);
+  allowed(['python3 -c "print(1)" "$x"']); // a dynamic argument of literal code is data the code receives
+});
+
+test('a link under an innocent name is followed: the code names the file it resolves to', () => {
+  refused([`python3 -c 'print(open("settings").read())'`, `perl -ne print settings`]);
+});
+
+test('false alarms: code that names no denied path runs, and messages are not code', () => {
+  allowed([
+    `python3 -c 'print("hello world")'`, `node -e 'console.log(1 + 1)'`, `perl -pi -e 's/foo/bar/g' notes.md`,
+    `perl -ne 'print if /TODO/' notes.md`, `awk '{print $1}' notes.md`, `python3 -c 'import json,sys; print(json.load(sys.stdin))' < notes.md`,
+    `git commit -m "ignore .env in docker"`, `vim -es -c '%s/a/b/g' -c wq notes.md`, `mysql -e 'select 1' db`, 'man ls',
+    `emacs --batch --eval '(message "hi")'`,
+  ]);
+});
+
+test('past the first 64 words, code is checked as spelled (no look-up per word of a long here-document)', () => {
+  const filler = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
+  refused([`python3 - <<'EOF'\n${filler}\nprint(open(".env").read())\nEOF`]);
+  allowed([`python3 - <<'EOF'\n${filler}\nprint(open("settings").read())\nEOF`]); // the link is past the cap: the sandbox's to hold
+});
+
+test('data flow: a path named in code labels the session as a read of it would', () => {
+  const df = compilePolicy({ tools: { allow: ['Bash'] }, dataFlow: { classify: { secret: ['Read:**/secrets/**'] }, flowRules: [{ deny: 'secret->public' }] } } as never);
+  const flow = flowCheck(df, { tool: 'Bash', input: { command: `python3 -c "print(open('secrets/key').read())"` } }, new Set(), ctx());
+  assert.equal(flow.newLabels.map((l) => l.label), ['secret']);
+  assert.equal(analyzeShell(`python3 -c "print(1)"`).code, [{ text: 'print(1)', command: 'python3' }]);
+});
+
+test.run();
