@@ -3,6 +3,7 @@
 // an ordinary file do run (so the test can fail).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RpcServer, tempDir, text } from '../helpers/rpc.ts';
@@ -57,6 +58,38 @@ test('without the sandbox, code decided at run time does not print the canary un
     const ok = await s.call('bash', { command: 'x=$(cat notes.txt); echo "$x"' });
     assert.not.ok(ok.isError, text(ok));
     assert.match(text(ok), /SECRET=ordinary/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('without the sandbox, a path named in inline code, an editor\'s commands or a here-document does not print the canary', async () => {
+  const { s } = await server(['--no-sandbox']);
+  const have = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  // Each attack reads FILE with a tool of its own language; the same command on notes.txt must run and print it.
+  const attacks: Array<[string, string]> = [
+    ['python3', `python3 -c 'print(open("FILE").read())'`],
+    ['perl', `perl -e 'open F, "FILE"; print <F>'`],
+    ['node', `node -e 'process.stdout.write(require("fs").readFileSync("FILE"))'`],
+    ['python3', `python3 - <<'EOF'\nprint(open("FILE").read())\nEOF`],
+    ['vim', `vim -Nu NONE -es -c 'r FILE' -c '%p' -c 'q!'`],
+    ['ex', `ex -Nu NONE -sc 'r FILE|%p|q!'`],
+    ['sqlite3', `sqlite3 :memory: "select cast(readfile('FILE') as text)"`],
+  ];
+  const usable = attacks.filter(([tool]) => have(tool));
+  assert.ok(usable.length >= 3, `at least python3, perl and node are here: ${usable.map(([t]) => t)}`);
+  try {
+    for (const [, form] of usable) {
+      const attack = form.replace('FILE', '.env');
+      const r = await s.call('bash', { command: attack });
+      assert.ok(r.isError, `${attack} was run: ${text(r)}`);
+      assert.match(text(r), /^Policy denied:.*in the code it runs|accesses file/, attack);
+      assert.not.match(text(r), new RegExp(CANARY), `${attack} leaked the canary`);
+      const control = form.replace('FILE', 'notes.txt');
+      const ok = await s.call('bash', { command: control });
+      assert.not.ok(ok.isError, `${control}: ${text(ok)}`);
+      assert.match(text(ok), /SECRET=ordinary/, control);
+    }
   } finally {
     await s.close();
   }
