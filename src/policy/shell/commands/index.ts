@@ -6,7 +6,8 @@
 //   files.ts         commands whose operands and options are files (FILE_CMDS), dd, tar, find
 //   network.ts       curl, wget, ssh, scp/rsync, openssl, nc, dig, socat, http clients
 //   git.ts           git
-//   programs.ts      make, cmake, sqlite3, ed, at/batch, crontab (their own languages, commands run later)
+//   programs.ts      make, cmake, sqlite3, ed, emacs, m4, database clients, at/batch, crontab (their own languages,
+//                    commands run later)
 import { type Arg, type Call, type Sink } from '../types.ts';
 import { BUILTINS, obfuscation, type Handler } from './builtins.ts';
 import { dd, FILE_CMDS, fileArgs, tar } from './files.ts';

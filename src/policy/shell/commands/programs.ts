@@ -1,6 +1,7 @@
 // Tools that run programs of their own language or schedule commands: make (--eval), cmake (-E env, -P), sqlite3
-// (SQL functions and dot-commands that open files or run commands), ed (commands from stdin), at/batch and crontab
-// (commands that run later, outside this session). One handler each.
+// (SQL functions and dot-commands that open files or run commands), ed (commands from stdin), emacs (Lisp), m4
+// (macros), database clients (SQL), at/batch and crontab (commands that run later, outside this session). The text of
+// each program goes to Sink.program, so the paths it names are checked whatever the language. One handler each.
 import { literalArg, type Call, type Sink } from '../types.ts';
 import { scan } from '../options.ts';
 import { FILE_CMDS, fileArgs } from './files.ts';
