@@ -81,10 +81,29 @@ function shortCutOnce(abs: string, depth: number, memo: Map<string, string | nul
     }
   }
   if (depth >= MAX_SHORTCUT_DEPTH) return walkPhysicalPath(abs);
-  const parent = shortCut(posix.dirname(abs), depth + 1, memo);
+  const parent = parentPath(posix.dirname(abs), depth + 1, memo);
   if (parent === null) return null;
   const name = posix.basename(abs);
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
+/**
+ * The physical path of the directory above a missing name. Usually it exists (the working directory, `src/`): one
+ * realpath(3), no lstat first. When it does not, the short cut again (a throw here is the rare case).
+ */
+function parentPath(dir: string, depth: number, memo: Map<string, string | null> | undefined): string | null {
+  if (dir === '/') return '/';
+  const known = memo?.get(dir);
+  if (known !== undefined) return known;
+  let found: string | null;
+  try {
+    found = realpathSync.native(dir);
+  } catch (e) {
+    if (!isMissing(e)) return null;
+    found = shortCutOnce(dir, depth, memo);
+  }
+  memo?.set(dir, found);
+  return found;
 }
 
 /** How many missing levels the short cut climbs before leaving the rest to the walk. */

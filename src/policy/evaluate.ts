@@ -175,7 +175,58 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
 
-  // 1. tools.deny, then what the strict Bash analysis cannot see through.
+  // Steps 1-2 and 4-5 depend on the policy and the call alone; step 3 (files) also on the file system, so only it
+  // is decided afresh for a Bash command seen before (ruleSteps).
+  const steps = bash ? bashRuleSteps(policy, call, subject, bash) : { before: rulesBeforeFiles(policy, call, subject, null), after: null };
+  if (steps.before) return steps.before;
+
+  // 3. files
+  if (policy.files) {
+    if (FILE_TOOLS.has(tool)) {
+      const d = checkFileTool(policy, call, ctx);
+      if (d) return d;
+    } else if (bash && (policy.files.deny.length > 0 || policy.files.readOnly.length > 0)) {
+      const d = checkBashFiles(policy, bash.get(), ctx);
+      if (d) return d;
+    }
+  }
+  return steps.after ?? rulesAfterFiles(policy, call, subject, null);
+}
+
+interface RuleSteps {
+  /** What steps 1-2 (deny, strict analysis, approval, hidden code) decide, if anything. */
+  readonly before: Decision | null;
+  /** What steps 4-5 (domains, allow list) decide; null: not computed yet. */
+  readonly after: Decision | null;
+}
+
+const RULE_CACHE_ENTRIES = 256;
+const ruleCache = new WeakMap<CompiledPolicy, Map<string, RuleSteps>>();
+
+/**
+ * The policy-only steps of a Bash call, remembered per policy for recent commands (as the analysis is): a command an
+ * agent runs again (`git status`, `npm test`) pays for its file check only. Nothing here reads the file system or the
+ * session, so the answer for the same policy, tool name and command cannot change.
+ */
+function bashRuleSteps(policy: CompiledPolicy, call: ToolCall, subject: string, bash: BashView): RuleSteps {
+  const cacheable = subject.length <= ANALYSIS_CACHE_MAX_CHARS;
+  let byCommand = ruleCache.get(policy);
+  if (!byCommand) ruleCache.set(policy, (byCommand = new Map()));
+  const key = `${call.tool}\0${subject}`;
+  const hit = cacheable ? byCommand.get(key) : undefined;
+  if (hit) return hit;
+  const before = rulesBeforeFiles(policy, call, subject, bash);
+  const steps: RuleSteps = Object.freeze({ before: before && Object.freeze(before), after: before ? null : Object.freeze(rulesAfterFiles(policy, call, subject, bash)) });
+  if (cacheable) {
+    if (byCommand.size >= RULE_CACHE_ENTRIES) byCommand.delete(byCommand.keys().next().value as string);
+    byCommand.set(key, steps);
+  }
+  return steps;
+}
+
+/** Steps 1-2: tools.deny, what the strict Bash analysis cannot see through, requireApproval; then hidden code. */
+function rulesBeforeFiles(policy: CompiledPolicy, call: ToolCall, subject: string, bash: BashView | null): Decision | null {
+  const { tool } = call;
   if (policy.tools) {
     for (const p of policy.tools.deny) {
       const hit = ruleHit(p, call, subject, bash);
@@ -187,7 +238,6 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
       const u = bash.get().unresolvable[0];
       if (u) return deny(`Bash command uses ${u.construct} (${u.detail}), which deny rules cannot be checked against`, `unresolvable:${u.construct}`);
     }
-    // 2. requireApproval
     for (const p of policy.tools.ask) {
       if (ruleHit(p, call, subject, bash) !== null) {
         return { decision: 'ask', reason: `Tool '${tool}' requires approval (matches '${p.source}')`, rule: p.source };
@@ -202,19 +252,12 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     const u = hiddenCode(bash.get());
     if (u) return deny(`Bash command uses ${u.construct} (${u.detail}), which file, domain and data-flow rules cannot be checked against`, `unresolvable:${u.construct}`);
   }
+  return null;
+}
 
-  // 3. files
-  if (policy.files) {
-    if (FILE_TOOLS.has(tool)) {
-      const d = checkFileTool(policy, call, ctx);
-      if (d) return d;
-    } else if (bash && (policy.files.deny.length > 0 || policy.files.readOnly.length > 0)) {
-      const d = checkBashFiles(policy, bash.get(), ctx);
-      if (d) return d;
-    }
-  }
-
-  // 4. domains
+/** Steps 4-5: domains, then tools.allow. */
+function rulesAfterFiles(policy: CompiledPolicy, call: ToolCall, subject: string, bash: BashView | null): Decision {
+  const { tool, input } = call;
   if (policy.domains) {
     if (tool === 'WebFetch') {
       const url = field(input, 'url');
@@ -229,7 +272,6 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     }
   }
 
-  // 5. tools.allow
   if (policy.tools?.allow) {
     const patterns = policy.tools.allow;
     if (!bash) {
