@@ -65,6 +65,16 @@ test('an editor\'s commands, a database client\'s SQL, awk, m4 and make programs
   refused(['vim -S .env', 'emacs -l .env', 'psql -f .env', 'm4 .env', "man -P 'cat .env' ls"]);
 });
 
+test('debuggers, calculators and other languages with inline code; terminal multiplexers run what they are given', () => {
+  refused([`gdb -batch -ex 'shell cat .env'`, `gdb -batch -ex 'python print(open(".env").read())' ./a.out`,
+    `lldb -o 'platform shell cat .env'`, `dc -e '!cat .env'`, `gnuplot -e 'system("cat .env")'`, `octave --eval 'fileread(".env")'`,
+    `racket -e '(file->string ".env")'`, `sbcl --eval '(load ".env")'`, `elixir -e 'File.read!(".env")'`,
+    `tmux new-session -d 'cat .env > /tmp/x'`, `tmux new -d -s w cat .env`, `tmux run-shell 'cat .env'`,
+    `screen -dmS x bash -c 'cat .env > /tmp/x'`]);
+  refused([`tmux send-keys -t w 'cat .env' Enter`, `screen -X stuff 'cat .env'`, `tmux if-shell 'true' 'run-shell "cat .env"'`], /terminal input/);
+  allowed([`gdb -batch -ex bt ./a.out`, `tmux new-session -d -s dev 'npm run dev'`, 'tmux ls', 'tmux attach -t dev', 'screen -ls', `dc -e '2 3 + p'`]);
+});
+
 test('a here-document fed to an interpreter is code: the paths it names are checked', () => {
   refused([`python3 - <<'EOF'\nprint(open(".env").read())\nEOF`, `node <<'EOF'\nrequire("fs").readFileSync("secrets/key")\nEOF`,
     `psql <<'EOF'\n\\copy t from '.env'\nEOF`, `ed -s notes.md <<'EOF'\nr .env\nw\nEOF`]);

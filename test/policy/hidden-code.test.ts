@@ -42,6 +42,7 @@ const EXAMPLES: Record<string, string> = {
   'git command-execution option': 'git -c core.sshCommand="$X" fetch',
   'ssh command option': 'ssh -o ProxyCommand="$X" host',
   'non-literal program': 'python3 -c "$CODE" .env.example',
+  'terminal input': "tmux send-keys -t w 'ls' Enter",
   'unparseable command': 'cat .env )',
   'nesting too deep': '',
   'command too complex': '',

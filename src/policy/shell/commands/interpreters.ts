@@ -233,3 +233,41 @@ function awkFiles(s: Sink, name: string, program: string, c: Call): void {
     else s.unres('dynamic file argument', `${name} print > ${m[1]}`);
   }
 }
+
+/**
+ * More languages with inline code, as data: the options whose value is a program (`--opt VALUE`, `--opt=VALUE`) and
+ * those whose value is a script file. The program's text is checked for the paths it names (Sink.program); a shell
+ * escape inside it (`dc -e '!cmd'`, `gnuplot -e 'system("cmd")'`, `lldb -o 'platform shell cmd'`) is inline code too.
+ */
+export const INLINE_CODE: Record<string, { code: string[]; script?: string[] }> = {
+  dc: { code: ['-e', '--expression'], script: ['-f', '--file'] },
+  gnuplot: { code: ['-e'] },
+  octave: { code: ['--eval'] }, 'octave-cli': { code: ['--eval'] },
+  guile: { code: ['-c'], script: ['-s', '-l'] },
+  racket: { code: ['-e', '--eval'], script: ['-f', '--load', '-t', '--require'] },
+  sbcl: { code: ['--eval'], script: ['--load', '--script'] },
+  clisp: { code: ['-x'], script: ['-i'] },
+  ghc: { code: ['-e'] }, ghci: { code: ['-e'] },
+  erl: { code: ['-eval'] }, elixir: { code: ['-e', '--eval'], script: ['-r', '--require'] },
+  lldb: { code: ['-o', '--one-line', '-O', '--one-line-before-file', '-k', '--one-line-on-crash'], script: ['-s', '--source', '-S', '--source-before-file'] },
+  scala: { code: ['-e'] }, kotlin: { code: ['-e'] }, swipl: { code: ['-g', '-t'], script: ['-s', '-l'] },
+};
+
+export function inlineCode(s: Sink, name: string, key: string, args: Arg[], c: Call): void {
+  const spec = INLINE_CODE[key];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.literal) continue;
+    const eq = a.value.indexOf('=');
+    const opt = eq > 1 ? a.value.slice(0, eq) : a.value;
+    const value = () => (eq > 1 ? literalArg(a.value.slice(eq + 1)) : args[++i]);
+    if (spec.code.includes(opt)) {
+      s.unres('interpreter inline code', c.src);
+      s.programArg(value(), name, c.src);
+    } else if (spec.script?.includes(opt)) {
+      const v = value();
+      s.file(v, 'read', name);
+      if (v?.literal) s.executes(v.value, c.src);
+    }
+  }
+}

@@ -50,8 +50,52 @@ export const RUNNERS: Record<string, RunnerSpec> = {
   'aws-okta': { sub: ['exec'], operands: 1 }, 'op-run': {}, chronic: {}, ifne: {}, 'unbuffer': {},
 };
 
+/** tmux commands that run a shell command, and the option letters each takes a value for. */
+const TMUX_RUNS: Record<string, string> = {
+  'new-session': 'cefFnstxy', new: 'cefFnstxy', 'new-window': 'cenFt', neww: 'cenFt', 'split-window': 'celFt',
+  splitw: 'celFt', 'respawn-pane': 'cet', respawnp: 'cet', 'respawn-window': 'cet', respawnw: 'cet', 'run-shell': 'cdt',
+  run: 'cdt', 'pipe-pane': 't', pipep: 't', 'display-popup': 'bcdehsStTwxy', popup: 'bcdehsStTwxy', 'if-shell': 't', if: 't',
+};
+
+/**
+ * tmux runs shell commands given to some of its commands (`new-session CMD`, `run-shell CMD`, `if-shell CMD ...`),
+ * and `send-keys` types keys into a pane's shell: what those run is decided there (terminal input, hidden code).
+ * Commands are separated by a `;` word; `source-file` reads a file of tmux commands.
+ */
+function tmux(s: Sink, name: string, args: Arg[], c: Call): void {
+  const g = scan(args, { v: 'cfLST', ops: 'none' }, true);
+  for (const opt of g.opts) {
+    if (opt.name === '-c') s.shellString(opt.value, c, 'tmux -c');
+    if (opt.name === '-f') s.file(opt.value, 'read', name);
+  }
+  let rest = args.slice(args.length - g.operands.length);
+  while (rest.length > 0) {
+    const end = rest.findIndex((a) => a.literal && (a.value === ';' || a.value === '\\;'));
+    const cmd = end < 0 ? rest : rest.slice(0, end);
+    rest = end < 0 ? [] : rest.slice(end + 1);
+    const sub = cmd[0];
+    if (!sub) continue;
+    if (!sub.literal) { s.unres('terminal input', c.src); continue; }
+    if (['send-keys', 'send', 'send-prefix', 'paste-buffer', 'pasteb'].includes(sub.value)) { s.unres('terminal input', c.src); continue; }
+    if (['source-file', 'source'].includes(sub.value)) { for (const f of cmd.slice(1)) if (!(f.literal && f.value.startsWith('-'))) s.file(f, 'read', name); continue; }
+    const letters = TMUX_RUNS[sub.value];
+    if (letters === undefined) continue;
+    const o = scan(cmd.slice(1), { v: letters, ops: 'none' }, true);
+    const words = o.operands;
+    if (words.length === 0) continue;
+    // -c DIR: the command starts in another directory, where its relative paths cannot be followed.
+    if (o.opts.some((opt) => opt.name === '-c')) s.unres('unknown working directory', c.src);
+    if (['if-shell', 'if'].includes(sub.value)) {
+      s.shellString(words[0], c, 'tmux if-shell');
+      if (words.length > 1) s.unres('terminal input', c.src); // tmux commands run on the answer
+    } else if (words.length === 1 || ['run-shell', 'run', 'pipe-pane', 'pipep'].includes(sub.value)) {
+      s.joinedScript(words, c, `tmux ${sub.value}`);
+    } else s.run(words, c, `tmux ${sub.value}`);
+  }
+}
+
 /** The wrappers wrapper() knows by name (RUNNERS adds the simple ones). */
-export const WRAPPER_NAMES: readonly string[] = ['sudo', 'doas', 'env', 'command', 'builtin', 'exec', 'nohup', 'setsid', 'unbuffer', 'catchsegv', 'time', 'timeout', 'nice', 'stdbuf', 'ionice', 'chrt', 'taskset', 'flock', 'chroot', 'watch', 'su', 'runuser', 'script', 'busybox', 'toybox', 'xargs', 'parallel', 'find', 'sg', 'gdb', 'cgdb', 'docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'nix-shell', 'nix'];
+export const WRAPPER_NAMES: readonly string[] = ['sudo', 'doas', 'env', 'command', 'builtin', 'exec', 'nohup', 'setsid', 'unbuffer', 'catchsegv', 'time', 'timeout', 'nice', 'stdbuf', 'ionice', 'chrt', 'taskset', 'flock', 'chroot', 'watch', 'su', 'runuser', 'script', 'busybox', 'toybox', 'xargs', 'parallel', 'find', 'sg', 'gdb', 'cgdb', 'tmux', 'screen', 'docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'nix-shell', 'nix'];
 
 /** Where the wrapped command starts in `args` (-1: none we can name), its label, and what it inherits. */
 export interface Wrapped { index: number; via: string; env?: Env; stdin?: StdinInfo }
@@ -176,6 +220,26 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       const j = args.length - o.operands.length + 1;
       return args[j] ? { index: j, via: 'chroot' } : { index: -1, via };
     }
+    case 'tmux':
+      self();
+      tmux(s, name, args, c);
+      return { index: -1, via };
+    case 'screen': {
+      self();
+      // screen [options] [command [args]]: runs the command in a new window. `-X stuff TEXT` types TEXT into a
+      // window's shell (terminal input: what runs is decided there); `-X exec CMD` runs CMD.
+      const o = scan(args, { v: 'cehpsStTX', ops: 'none' }, true);
+      const x = o.opts.find((opt) => opt.name === '-X');
+      if (x) {
+        const verb = x.value?.literal ? x.value.value : '';
+        if (verb === 'stuff' || !x.value?.literal) s.unres('terminal input', c.src);
+        else if (verb === 'exec') return o.operands.length ? { index: args.length - o.operands.length, via: 'screen -X exec' } : { index: -1, via };
+        return { index: -1, via };
+      }
+      for (const opt of o.opts) if (opt.name === '-c') s.file(opt.value, 'read', name);
+      const j = args.length - o.operands.length;
+      return args[j] ? { index: j, via: 'screen' } : { index: -1, via };
+    }
     case 'watch': {
       self();
       const o = scan(args, { v: 'nq', vl: ['--interval', '--equexit'], ops: 'none' }, true);
@@ -264,6 +328,7 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
           && (!x.value?.literal || /^\s*(!|shell\b|python|py\b|pi\b|pipe\b|\||guile|gu\b|source\b|run\b|r\b|start\b)/.test(x.value.value))) {
           s.unres('interpreter inline code', c.src);
         }
+        if (['-ex', '--eval-command', '-iex', '--init-eval-command'].includes(x.name)) s.programArg(x.value, name, c.src);
         if (['-x', '--command', '--init-command'].includes(x.name)) s.file(x.value, 'read', name);
       }
       const at = args.findIndex((a) => a.literal && a.value === '--args');
