@@ -3,9 +3,10 @@
 // step (flowCheck) because it depends on what the session has already read.
 import type { CompiledPolicy } from './compile.ts';
 import { toolNameMatches, toolPatternMatches, type ToolPattern } from './patterns.ts';
-import { firstMatch, resolvePath, viewPath, type PathView } from './paths.ts';
+import { firstMatch, pathViews, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
+import { argumentPaths, checkBashFiles, codePaths, IGNORED_PATHS } from './bash-files.ts';
 import { analyzeShell, commandMatches, hiddenCode, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
@@ -303,14 +304,6 @@ function guardsContent(policy: CompiledPolicy): boolean {
   return files || policy.domains !== null || (policy.dataFlow !== null && policy.dataFlow.rules.length > 0);
 }
 
-function pathViews(p: string, ctx: EvalContext): PathView[] {
-  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const views = [viewPath(abs, ctx.root)];
-  const real = ctx.realpath?.(abs);
-  if (real && real !== abs) views.push(viewPath(real, ctx.root));
-  return views;
-}
-
 function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext): Decision | null {
   const files = policy.files!;
   const { tool, input } = call;
@@ -353,143 +346,6 @@ function checkFileTool(policy: CompiledPolicy, call: ToolCall, ctx: EvalContext)
     };
     const refused = views.find((v) => !admitted(v));
     if (refused) return deny(`File '${refused.abs}' not in allow list`);
-  }
-  return null;
-}
-
-const IGNORED_PATHS = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '-']);
-
-const GLOB_META = /[*?[]/;
-
-/**
- * The paths a Bash file argument stands for, as bash would expand it: `~` to the home directory, a glob to the files
- * it matches now (the pattern itself is kept too, so a rule written for the pattern still applies).
- */
-function bashPaths(path: string, ctx: EvalContext): string[] | null {
-  let p = path;
-  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
-  if (!GLOB_META.test(p)) return [p];
-  if (!ctx.expandGlob) return null;
-  const matches = ctx.expandGlob(resolvePath(p, ctx.cwd ?? ctx.root));
-  return matches === null ? null : [p, ...matches];
-}
-
-function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
-  const files = policy.files!;
-  // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
-  const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
-  if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
-  for (const f of a.files) {
-    if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
-    const paths = bashPaths(f.path, ctx);
-    if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
-    for (const p of paths) {
-      const d = checkBashPath(files, f, p, ctx) ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, ctx) : null);
-      if (d) return d;
-    }
-  }
-  if (files.deny.length > 0 && ctx.realpath) {
-    for (const c of a.commands) {
-      if (namesOnly(c.name)) continue;
-      for (let i = 0; i < c.args.length; i++) {
-        if (c.dynamicArgs.includes(i)) continue;
-        for (const p of argumentPaths(c.args[i])) {
-          const d = namedDeniedPath(files, c.text, p, ctx);
-          if (d) return d;
-        }
-      }
-    }
-    // Principle: a path named inside text a command runs in a language of its own (inline code, an editor's or a
-    // database client's commands, an awk program, a here-document fed to an interpreter) is an access to it, whatever
-    // the language: `perl -e 'open F, ".env"'`, `vim -es -c 'r .env'`, `mysql -e 'source .env'`.
-    for (const code of a.code ?? []) {
-      const paths = codePaths(code.text);
-      for (let i = 0; i < paths.length; i++) {
-        // Past the first MAX_RESOLVED_CODE_PATHS, the path as spelled only (no file system look-up per word of a
-        // long here-document); a link planted under another name is then the kernel sandbox's to hold.
-        const d = namedDeniedPath(files, code.command, paths[i], ctx, 'code', i < MAX_RESOLVED_CODE_PATHS);
-        if (d) return d;
-      }
-    }
-  }
-  return null;
-}
-
-/** How many words of a command's code are resolved through the file system (links followed); the rest lexically. */
-const MAX_RESOLVED_CODE_PATHS = 64;
-
-/**
- * The words of code that could be paths: the text split at what no path in code is spelled with (quotes, brackets,
- * operators, separators; `:` too, for `HEAD:.env` and `file:.env`), each word once. `~` and `/` stay.
- */
-export function codePaths(text: string): string[] {
-  const out = new Set<string>();
-  for (const w of text.split(/[\s'"`(){}[\],;|&<>=+!*?$\\:@#%^]+/)) {
-    if (w === '' || w === '.' || w === '~' || IGNORED_PATHS.has(w)) continue;
-    out.add(w);
-  }
-  return [...out];
-}
-
-/**
- * The paths a literal argument of any command may name: the word itself, the value of `--opt=value` or `name=value`,
- * and `@file` (curl -H @file). Options and globs are left to the command tables and to bashPaths.
- */
-function argumentPaths(arg: string): string[] {
-  const out: string[] = [];
-  const eq = /^(?:--?[A-Za-z][\w-]*|[A-Za-z_]\w*)=(.+)$/s.exec(arg);
-  if (eq) out.push(eq[1]);
-  else if (!arg.startsWith('-')) out.push(arg);
-  return out.map((p) => (p.startsWith('@') ? p.slice(1) : p)).filter((p) => p !== '' && !IGNORED_PATHS.has(p) && !GLOB_META.test(p) && !p.includes('\n'));
-}
-
-/**
- * Principle: an argument of any command that names a path under a deny rule is an access to it, whatever the command
- * (look, ptx, a tool no table knows), and so is a directory every path under which is denied (`grep -r x secrets`).
- * A path that does not exist yet counts too (resolved through its existing ancestors): an unknown command may create
- * it (`gen secrets/new-key`). Commands that only print their arguments (echo, printf) are left out by the caller.
- */
-function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext,
-  where: 'argument' | 'code' = 'argument', resolve = true): Decision | null {
-  let p = arg;
-  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
-  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const real = resolve ? ctx.realpath?.(abs) : abs;
-  if (!real) return null;
-  const views = real !== abs ? [viewPath(abs, ctx.root), viewPath(real, ctx.root)] : [viewPath(abs, ctx.root)];
-  const denied = firstMatch(files.deny, views, 'deny');
-  if (denied) {
-    const why = where === 'code'
-      ? `Bash command '${command}' names file '${arg}' in the code it runs, which matches deny pattern '${denied.source}' (a path named in inline code or a program is an access to it, whatever the language)`
-      : `Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`;
-    return deny(why, denied.source);
-  }
-  return deniedChildren(files, abs, real, `'${arg}' of '${command}'`, ctx);
-}
-
-/** An existing directory whose every path is denied (`secrets` under `secrets/**`): reading it reads denied files. */
-function deniedTree(files: NonNullable<CompiledPolicy['files']>, p: string, shown: string, ctx: EvalContext): Decision | null {
-  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const real = ctx.realpath?.(abs);
-  return real ? deniedChildren(files, abs, real, shown, ctx) : null;
-}
-
-function deniedChildren(files: NonNullable<CompiledPolicy['files']>, abs: string, real: string, shown: string, ctx: EvalContext): Decision | null {
-  const children = (real !== abs ? [abs, real] : [abs]).map((d) => viewPath(`${d}/aflock-probe-child`, ctx.root));
-  const inner = firstMatch(files.deny, children, 'deny');
-  return inner ? deny(`Bash command reads directory ${shown}, whose files match deny pattern '${inner.source}'`, inner.source) : null;
-}
-
-function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {
-  const direct = pathViews(path, ctx);
-  // A directory operand of a protected tree is inside it (`cp -r secrets /tmp/x` for `secrets/**`).
-  const views = [...direct, ...direct.map((v) => viewPath(`${v.abs}/aflock-probe-child`, ctx.root))];
-  const shown = path === f.path ? `'${f.path}'` : `'${f.path}' (${path})`;
-  const denied = firstMatch(files.deny, views, 'deny');
-  if (denied) return deny(`Bash command accesses file ${shown} matching deny pattern '${denied.source}'`, denied.source);
-  if (f.mode === 'write') {
-    const ro = firstMatch(files.readOnly, views, 'deny');
-    if (ro) return deny(`Bash command writes read-only file ${shown} (matches '${ro.source}')`, ro.source);
   }
   return null;
 }

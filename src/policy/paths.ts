@@ -121,3 +121,13 @@ function screenOf(rules: readonly PathRule[]): ((text: string) => boolean) | nul
   }
   return screen;
 }
+
+/** The views of a path as a rule sees it: as written (resolved against the working directory) and, when it differs,
+ * as the file system resolves it (links followed). */
+export function pathViews(p: string, ctx: { readonly root: string; readonly cwd?: string; readonly realpath?: (abs: string) => string | null }): PathView[] {
+  const abs = resolvePath(p, ctx.cwd ?? ctx.root);
+  const views = [viewPath(abs, ctx.root)];
+  const real = ctx.realpath?.(abs);
+  if (real && real !== abs) views.push(viewPath(real, ctx.root));
+  return views;
+}

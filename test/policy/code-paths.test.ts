@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePolicy } from '../../src/policy/compile.ts';
-import { codePaths, evaluateCall, flowCheck } from '../../src/policy/evaluate.ts';
+import { codePaths } from '../../src/policy/bash-files.ts';
+import { evaluateCall, flowCheck } from '../../src/policy/evaluate.ts';
 import { analyzeShell } from '../../src/policy/shell/index.ts';
 import { realpathOnce } from '../../src/tools/guard.ts';
 
