@@ -4,7 +4,7 @@
 // does not exist yet through its existing ancestors), so a link under an innocent name is checked as its target.
 import type { CompiledPolicy } from './compile.ts';
 import type { Decision, EvalContext } from './evaluate.ts';
-import { firstMatch, pathViews, resolvePath, viewPath } from './paths.ts';
+import { firstMatch, pathViews, physicalOf, resolvePath, viewPath } from './paths.ts';
 import { namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', reason, rule });
@@ -18,12 +18,22 @@ const GLOB_META = /[*?[]/;
  * it matches now (the pattern itself is kept too, so a rule written for the pattern still applies).
  */
 function bashPaths(path: string, ctx: EvalContext): string[] | null {
-  let p = path;
-  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
+  const p = spelledOut(path, ctx);
   if (!GLOB_META.test(p)) return [p];
   if (!ctx.expandGlob) return null;
   const matches = ctx.expandGlob(resolvePath(p, ctx.cwd ?? ctx.root));
   return matches === null ? null : [p, ...matches];
+}
+
+/**
+ * A path as the command's process sees it: `~` is the home directory, and `/proc/self/cwd` (or thread-self) is the
+ * command's working directory, not the server's (the server resolves paths in its own process).
+ */
+function spelledOut(path: string, ctx: EvalContext): string {
+  if (ctx.home && (path === '~' || path.startsWith('~/'))) return ctx.home + path.slice(1);
+  const proc = /^\/proc\/(?:self|thread-self)\/(cwd|root)(?=\/|$)/.exec(path);
+  if (proc) return (proc[1] === 'cwd' ? ctx.cwd ?? ctx.root : '/') + path.slice(proc[0].length);
+  return path;
 }
 
 export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: EvalContext): Decision | null {
@@ -76,9 +86,16 @@ const MAX_RESOLVED_CODE_PATHS = 64;
  */
 export function codePaths(text: string): string[] {
   const out = new Set<string>();
-  for (const w of text.split(/[\s'"`(){}[\],;|&<>=+!*?$\\:@#%^]+/)) {
-    if (w === '' || w === '.' || w === '~' || IGNORED_PATHS.has(w)) continue;
+  const add = (w: string) => {
+    if (w === '' || w === '.' || w === '~' || IGNORED_PATHS.has(w)) return;
     out.add(w);
+  };
+  // A URL names a resource on a host, not a path here (`https://example.com/.env`); `file:` URLs stay.
+  const withoutUrls = text.replace(/\b(?!file:)[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"`<>()]*/g, ' ');
+  for (const w of withoutUrls.split(/[\s'"`(){}[\],;|&<>=+!*?$\\:@#%^]+/)) {
+    add(w);
+    // `~` starts a home path (`~/.ssh/id_rsa`) but also quotes in Perl (`q~secrets/key~`): both readings.
+    if (w.indexOf('~', 1) > 0) for (const part of w.split('~')) add(part);
   }
   return [...out];
 }
@@ -103,10 +120,9 @@ export function argumentPaths(arg: string): string[] {
  */
 function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: string, arg: string, ctx: EvalContext,
   where: 'argument' | 'code' = 'argument', resolve = true): Decision | null {
-  let p = arg;
-  if (ctx.home && (p === '~' || p.startsWith('~/'))) p = ctx.home + p.slice(1);
+  const p = spelledOut(arg, ctx);
   const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const real = resolve ? ctx.realpath?.(abs) : abs;
+  const real = resolve ? physicalOf(p, abs, ctx) : abs;
   if (!real) return null;
   const views = real !== abs ? [viewPath(abs, ctx.root), viewPath(real, ctx.root)] : [viewPath(abs, ctx.root)];
   const denied = firstMatch(files.deny, views, 'deny');
@@ -116,13 +132,16 @@ function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: s
       : `Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`;
     return deny(why, denied.source);
   }
+  // A bare word of code is a directory only where it is spelled like a path (`./secrets`, `secrets/`): Python's
+  // `import secrets` and SQL's `from secrets` name a module and a table, not the directory of that name.
+  if (where === 'code' && !p.includes('/') && !p.startsWith('.')) return null;
   return deniedChildren(files, abs, real, `'${arg}' of '${command}'`, ctx);
 }
 
 /** An existing directory whose every path is denied (`secrets` under `secrets/**`): reading it reads denied files. */
 function deniedTree(files: NonNullable<CompiledPolicy['files']>, p: string, shown: string, ctx: EvalContext): Decision | null {
   const abs = resolvePath(p, ctx.cwd ?? ctx.root);
-  const real = ctx.realpath?.(abs);
+  const real = physicalOf(p, abs, ctx);
   return real ? deniedChildren(files, abs, real, shown, ctx) : null;
 }
 

@@ -122,12 +122,25 @@ function screenOf(rules: readonly PathRule[]): ((text: string) => boolean) | nul
   return screen;
 }
 
+interface PathContext { readonly root: string; readonly cwd?: string; readonly realpath?: (abs: string) => string | null }
+
+/**
+ * The file the kernel opens for `p` (absolute, `abs` = its lexical resolution): links followed, and `..` taken after
+ * them (`L/../x` with `L -> src/sub` is `src/x`, where the lexical reading says `x`). Null without a resolver or when
+ * it cannot be known.
+ */
+export function physicalOf(p: string, abs: string, ctx: PathContext): string | null {
+  if (!ctx.realpath) return null;
+  if (!/(^|\/)\.\.(\/|$)/.test(p)) return ctx.realpath(abs);
+  return ctx.realpath(p.startsWith('/') ? p : `${ctx.cwd ?? ctx.root}/${p}`);
+}
+
 /** The views of a path as a rule sees it: as written (resolved against the working directory) and, when it differs,
- * as the file system resolves it (links followed). */
-export function pathViews(p: string, ctx: { readonly root: string; readonly cwd?: string; readonly realpath?: (abs: string) => string | null }): PathView[] {
+ * as the file system resolves it (physicalOf). */
+export function pathViews(p: string, ctx: PathContext): PathView[] {
   const abs = resolvePath(p, ctx.cwd ?? ctx.root);
   const views = [viewPath(abs, ctx.root)];
-  const real = ctx.realpath?.(abs);
+  const real = physicalOf(p, abs, ctx);
   if (real && real !== abs) views.push(viewPath(real, ctx.root));
   return views;
 }

@@ -47,7 +47,7 @@ test('codePaths: the words of code that could be paths, split where no path is s
 
 test('inline code of any interpreter naming a denied file or tree is refused', () => {
   refused([
-    `python3 -c 'print(open(".env").read())'`, `python3 -c "import shutil; shutil.copytree('secrets', '/tmp/s')"`,
+    `python3 -c 'print(open(".env").read())'`, `python3 -c "import shutil; shutil.copytree('secrets/', '/tmp/s')"`,
     `perl -e 'open F, ".env"; print <F>'`, `perl -E'say for <secrets/*>'`, `ruby -e 'File.write("secrets/new", "x")'`,
     `node -e 'console.log(require("fs").readFileSync(".env", "utf8"))'`, `node --eval='require("fs").readFileSync(".env")'`,
     `php -r 'echo file_get_contents(".env");'`, `lua -e 'print(io.open(".env"):read("a"))'`, `Rscript -e 'readLines(".env")'`,
@@ -100,6 +100,39 @@ test('false alarms: code that names no denied path runs, and messages are not co
     `git commit -m "ignore .env in docker"`, `vim -es -c '%s/a/b/g' -c wq notes.md`, `mysql -e 'select 1' db`, 'man ls',
     `emacs --batch --eval '(message "hi")'`,
   ]);
+});
+
+// Found by an attacker's review of the first version of this principle (each was allowed).
+test('review: every inline option, programs on stdin, glued options, SQL operands, runtime here-documents', () => {
+  refused([
+    `perl -e 'print 1;' -e 'open F, ".env"; print <F>'`, `ruby -e x -e 'puts File.read(".env")'`, `node -pe 'require("fs").readFileSync(".env","utf8")'`,
+    `node -p -e 'require("fs").readFileSync(".env","utf8")'`, `dc -e'[cat .env]x'`, `duckdb :memory: "select * from read_text('.env')"`,
+    `perl -e 'print q~secrets/key~'`,
+  ]);
+  refused([`vim -es <<< 'r .env|%p|q!'`, `ex -s /dev/null <<'EOF'\nr .env\n%p\nq!\nEOF`, `vim -es -S /dev/stdin /dev/null <<< 'r .env|%p|q!'`,
+    `python3 -m code <<< 'print(open(".env").read())'`, `python3 -i /dev/null <<'EOF'\nprint(open(".env").read())\nEOF`,
+    `gdb -batch <<< 'shell cat .env'`, `gdb -batch -x /dev/stdin <<'EOF'\nshell cat .env\nEOF`, `awk -f /dev/stdin <<< 'BEGIN{getline l < ".env"; print l}'`,
+    `sed -f /dev/stdin notes.md <<< '1r .env'`, `guile <<< '(display ".env")'`]);
+  // Piped commands are unknowable, and a here-document or here-string that expands something is decided at run time.
+  refused([`echo 'r .env|%p|q!' | vim -es`, `echo 'shell cat .env' | gdb -batch`, `echo x | awk -f -`, `echo '1r .env' | sed -f - notes.md`],
+    /pipe to interpreter/);
+  refused([`python3 <<EOF\nprint(open('.env$NOPE').read())\nEOF`, `python3 <<< "print(open('.env').read())$NOPE"`,
+    `ed -s /dev/null <<EOF\nr .env$NOPE\n,p\nQ\nEOF`, `sqlite3 :memory: <<EOF\n.read secrets/key\n-- $HOME\nEOF`], /non-literal program/);
+  allowed([`echo '{}' | python3 -m json.tool`, 'cat notes.md | vim -', `vim -es -c '%s/a/b/g' -c wq notes.md < /dev/null`]);
+});
+
+test('review: .. after a link is taken where the kernel takes it; /proc/self/cwd is the command\'s directory', () => {
+  mkdirSync(join(root, 'src', 'sub'), { recursive: true });
+  symlinkSync('src/sub', join(root, 'L'));
+  refused(['cat L/../../secrets/key', 'cp L/../../.env /tmp/x', 'look x L/../../.env', `python3 -c 'open("L/../../.env")'`]);
+  allowed(['cat L/../../notes.md']);
+  refused(['cat /proc/self/cwd/secrets/key', 'cat /proc/thread-self/cwd/.env']);
+});
+
+test('review: no false alarm for a module, a table or a URL that shares a denied name', () => {
+  allowed([`python3 -c 'import secrets; print(secrets.token_hex())'`, `psql -c 'select * from secrets'`,
+    `sqlite3 app.db 'select count(*) from secrets'`, `python3 -c 'import requests; requests.get("https://example.com/.env")'`]);
+  refused([`python3 -c "import shutil; shutil.copytree('./secrets', '/tmp/s')"`, `python3 -c 'open("//etc/x/.env")'`]);
 });
 
 test('past the first 64 words, code is checked as spelled (no look-up per word of a long here-document)', () => {

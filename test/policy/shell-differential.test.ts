@@ -74,4 +74,11 @@ test('J: database clients run the SQL in a here-document (mysql can `\\! cmd`), 
   assert.ok(analyzeShell('emacs notes.md --user /etc/passwd').files.some((f) => f.path === 'notes.md' && f.mode === 'write'));
 });
 
+test('K: editors, debuggers, awk/sed scripts and REPL modules read programs from stdin; a here-document that expands is decided at run time (48 generated)', () => {
+  assert.ok(constructs('ls | vi /').includes('pipe to interpreter'));
+  assert.ok(constructs('make |& gdb').includes('pipe to interpreter'));
+  assert.ok(constructs('node <<EOF\n$(make)\nEOF').includes('non-literal program'));
+  assert.not.ok(constructs('cat x.json | python3 -m json.tool').includes('pipe to interpreter'));
+});
+
 test.run();

@@ -603,7 +603,11 @@ export class Analyzer extends Results implements Sink {
     else if (c.stdin.kind === 'heredoc') {
       this.unres(what === 'shell' ? 'here-document into a shell' : 'here-document into an interpreter', c.src);
       // A here-document is code in the command line: the paths it names are checked (a shell's is analysed whole).
-      if (what === 'interpreter' && c.stdin.body !== null) this.program(c.stdin.body, command);
+      // One that expands something at run time (`$x`, `$(...)`) is a program decided at run time.
+      if (what === 'interpreter') {
+        if (c.stdin.body !== null) this.program(c.stdin.body, command);
+        else this.unres('non-literal program', c.src);
+      }
     }
   }
 

@@ -108,8 +108,13 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
       .filter((a): a is Arg => a !== undefined);
     if (cmds.some((a) => /!|system|call|py|lua|perl|ruby|term/.test(a.value))) s.unres('interpreter inline code', c.src);
     for (const a of cmds) s.programArg(a, name, c.src); // `vim -es -c 'r .env'`: the file an editor command opens
-    // -S names a file of editor commands: read like a script.
+    // -S names a file of editor commands: read like a script. Without `-` (the buffer from stdin), an editor whose
+    // input is not a terminal reads it as commands (`vim -es <<< 'r .env'`, `echo ':!cmd' | vim`), as from -s/-S
+    // /dev/stdin.
     for (const x of o.opts) if (x.name === '-S') s.file(x.value, 'read', name);
+    const fromStdin = o.opts.some((x) => (x.name === '-S' || x.name === '-s') && x.value?.literal && STDIN_PATHS.has(x.value.value))
+      || (!o.operands.some((a) => a.literal && a.value === '-') && (c.stdin.kind === 'pipe' || c.stdin.kind === 'heredoc'));
+    if (fromStdin) s.codeFromStdin(c, 'interpreter', name);
     fileArgs(s, name, EDITOR, args, c);
     return;
   }
@@ -142,7 +147,6 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
   }
   const spec = INTERP[fam];
   let inline = false;
-  let code: Arg | undefined; // the inline program: glued to its flag, after `=`, or the next word
   let module = false;
   let j = 0;
   outer: for (; j < args.length; j++) {
@@ -153,13 +157,13 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     if (v === '-' || !v.startsWith('-') || v.length < 2) break;
     if (v.startsWith('--')) {
       const nm = v.split('=')[0];
-      if (spec.inlineLong?.includes(nm)) { inline = true; code = v.includes('=') ? literalArg(v.slice(v.indexOf('=') + 1)) : args[j + 1]; break; }
+      if (spec.inlineLong?.includes(nm)) { inline = true; break; }
       if (!v.includes('=') && spec.vl?.includes(nm)) j++;
       continue;
     }
     for (let k = 1; k < v.length; k++) {
       const ch = v[k];
-      if (spec.inline.includes(ch)) { inline = true; code = k < v.length - 1 ? literalArg(v.slice(k + 1)) : args[j + 1]; break outer; }
+      if (spec.inline.includes(ch)) { inline = true; break outer; }
       if (spec.module?.includes(ch)) { module = true; break outer; }
       if (spec.v?.includes(ch)) { if (k === v.length - 1) j++; break; }
       if (spec.glued?.includes(ch)) break;
@@ -168,10 +172,18 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
   }
   if (inline) {
     s.unres('interpreter inline code', c.src);
-    s.programArg(code, name, c.src); // the words after it are arguments, checked as any command's
+    // Every inline option counts (`perl -e 1 -e '...'`, `node -pe '...'`), its program glued or the next word.
+    for (const p of inlinePrograms(spec, args)) s.programArg(p, name, c.src);
     return;
   }
-  if (module) return;
+  if (module) {
+    // A REPL module (or -i) reads code from stdin; other modules read data there (`... | python3 -m json.tool`).
+    const m = args.findIndex((a) => a.literal && /^-[^-]*m/.test(a.value));
+    const modName = args[m]?.value.endsWith('m') ? args[m + 1] : undefined;
+    if (fam === 'python' && modName?.literal && REPL_MODULES.has(modName.value)) s.codeFromStdin(c, 'interpreter', name);
+    return;
+  }
+  if (args.some((a, i) => i < j && a.literal && /^-[A-Za-z]*i$/.test(a.value)) && fam === 'python') s.codeFromStdin(c, 'interpreter', name);
   let script = args[j];
   if (fam === 'bun' && script?.literal && script.value === 'run') script = args[j + 1];
   else if (fam === 'bun' && script?.literal && /^[a-z]+$/.test(script.value) && !script.value.includes('.')) return;
@@ -189,6 +201,40 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
   if (script.literal) s.executes(script.value, c.src);
 }
 
+/** Python modules that read code from stdin (REPLs and debuggers). */
+const REPL_MODULES = new Set(['code', 'pdb', 'asyncio', 'idlelib', 'IPython', 'ptpython', 'bpython', 'trace', 'profile', 'cProfile']);
+
+/**
+ * The programs given inline, by every inline option of the command line (an interpreter may take several: perl -e
+ * -e): after `--eval=`, glued to a short flag (`-e'...'`), and the word after the flag. Over-approximate on purpose:
+ * a word that is really the script's first argument is checked as code, which only adds checks.
+ */
+function inlinePrograms(spec: InterpSpec, args: Arg[]): Arg[] {
+  const out: Arg[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.literal || !a.value.startsWith('-') || a.value === '-' || a.value === '--') continue;
+    const v = a.value;
+    if (v.startsWith('--')) {
+      const eq = v.indexOf('=');
+      if (!spec.inlineLong?.includes(eq < 0 ? v : v.slice(0, eq))) continue;
+      if (eq >= 0) out.push(literalArg(v.slice(eq + 1)));
+      else if (args[i + 1]) out.push(args[i + 1]);
+      continue;
+    }
+    for (let k = 1; k < v.length; k++) {
+      if (!spec.inline.includes(v[k])) continue;
+      // `-e'code'` carries its program; in `-pe 'code'` the rest are flags and the program is the next word (the
+      // rest is still checked as code: `-ecode` reads the same).
+      const rest = v.slice(k + 1);
+      if (rest) out.push(literalArg(rest));
+      if ((!rest || /^[A-Za-z]+$/.test(rest)) && args[i + 1]) out.push(args[i + 1]);
+      break;
+    }
+  }
+  return out;
+}
+
 export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
   const o = scan(args, {
     v: 'Ffvei', vl: ['--field-separator', '--assign', '--file', '--source', '--include', '--load', '--exec'],
@@ -198,7 +244,11 @@ export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
   let fileProgram = false;
   for (const x of o.opts) {
     if (['-e', '--source'].includes(x.name) && x.value) programs.push(x.value);
-    if (['-f', '--file', '-E', '--exec', '-i', '--include'].includes(x.name)) { s.file(x.value, 'read', name); fileProgram = true; }
+    if (['-f', '--file', '-E', '--exec', '-i', '--include'].includes(x.name)) {
+      if (x.value?.literal && STDIN_PATHS.has(x.value.value)) s.codeFromStdin(c, 'interpreter', name); // awk -f -
+      else s.file(x.value, 'read', name);
+      fileProgram = true;
+    }
   }
   let operands = o.operands;
   if (!programs.length && !fileProgram && operands.length) { programs.push(operands[0]); operands = operands.slice(1); }
@@ -255,19 +305,27 @@ export const INLINE_CODE: Record<string, { code: string[]; script?: string[] }> 
 
 export function inlineCode(s: Sink, name: string, key: string, args: Arg[], c: Call): void {
   const spec = INLINE_CODE[key];
+  let program = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a.literal) continue;
     const eq = a.value.indexOf('=');
-    const opt = eq > 1 ? a.value.slice(0, eq) : a.value;
-    const value = () => (eq > 1 ? literalArg(a.value.slice(eq + 1)) : args[++i]);
+    // `--opt=VALUE`, `-e'VALUE'` (a two-character option with its value glued on), or `-opt VALUE`.
+    const glued = [...spec.code, ...(spec.script ?? [])].find((o) => o.length === 2 && a.value.startsWith(o) && a.value.length > 2);
+    const opt = glued ?? (eq > 1 ? a.value.slice(0, eq) : a.value);
+    const value = () => (glued ? literalArg(a.value.slice(2)) : eq > 1 ? literalArg(a.value.slice(eq + 1)) : args[++i]);
     if (spec.code.includes(opt)) {
+      program = true;
       s.unres('interpreter inline code', c.src);
       s.programArg(value(), name, c.src);
     } else if (spec.script?.includes(opt)) {
+      program = true;
       const v = value();
-      s.file(v, 'read', name);
+      if (v?.literal && STDIN_PATHS.has(v.value)) s.codeFromStdin(c, 'interpreter', name);
+      else s.file(v, 'read', name);
       if (v?.literal) s.executes(v.value, c.src);
     }
   }
+  // With no program given, each of these reads one from stdin (a REPL, a debugger's commands, dc's stack program).
+  if (!program) s.codeFromStdin(c, 'interpreter', name);
 }

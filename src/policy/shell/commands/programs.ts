@@ -138,10 +138,10 @@ const emacs: Handler = (s, name, key, args, c) => {
  * Database clients run the SQL they are given, and their SQL names files: `source .env` (mysql), `\i`/`\copy` (psql),
  * `read_csv('.env')` (duckdb). Inline SQL is inline code; a file of SQL is a script.
  */
-const SQL_CLIENTS: Record<string, { inline: string[]; script: string[] }> = {
+const SQL_CLIENTS: Record<string, { inline: string[]; script: string[]; sqlOperands?: boolean }> = {
   mysql: { inline: ['-e', '--execute'], script: [] }, mariadb: { inline: ['-e', '--execute'], script: [] },
   psql: { inline: ['-c', '--command'], script: ['-f', '--file'] },
-  duckdb: { inline: ['-c', '-s', '-cmd'], script: ['-init', '-f'] },
+  duckdb: { inline: ['-c', '-s', '-cmd'], script: ['-init', '-f'], sqlOperands: true }, // duckdb [DB] [SQL]
   'clickhouse-client': { inline: ['-q', '--query'], script: ['--queries-file'] },
 };
 
@@ -162,6 +162,10 @@ const sqlClient: Handler = (s, name, key, args, c) => {
       inline = true;
       s.file(eq > 0 ? literalArg(a.value.slice(eq + 1)) : args[++i], 'read', name);
     }
+  }
+  if (spec.sqlOperands) {
+    const operands = args.filter((a, i) => !(a.literal && a.value.startsWith('-')) && !(i > 0 && args[i - 1].literal && [...spec.inline, ...spec.script].includes(args[i - 1].value)));
+    for (const sql of operands.slice(1)) { inline = true; s.unres('interpreter inline code', c.src); s.programArg(sql, name, c.src); }
   }
   if (!inline) s.codeFromStdin(c, 'interpreter', name); // SQL piped in or in a here-document (its paths are checked)
 };

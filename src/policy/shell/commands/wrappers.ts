@@ -1,7 +1,7 @@
 // Wrappers: commands that run another command given in their arguments (sudo, env, timeout, xargs, docker run, ...)
 // or a shell string (su -c, watch, flock -c, script -c). wrapper() says where the wrapped command starts, so the
 // walk analyses it as if it had been written alone; RUNNERS is the same knowledge as data for the simple ones.
-import { argText, isAssignment, literalArg, type Arg, type Call, type Env, type Sink, type StdinInfo } from '../types.ts';
+import { argText, isAssignment, literalArg, STDIN_PATHS, type Arg, type Call, type Env, type Sink, type StdinInfo } from '../types.ts';
 import { scan, type FileSpec } from '../options.ts';
 import { shQuote } from '../text.ts';
 import { find } from './files.ts';
@@ -329,8 +329,13 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
           s.unres('interpreter inline code', c.src);
         }
         if (['-ex', '--eval-command', '-iex', '--init-eval-command'].includes(x.name)) s.programArg(x.value, name, c.src);
-        if (['-x', '--command', '--init-command'].includes(x.name)) s.file(x.value, 'read', name);
+        if (['-x', '--command', '--init-command'].includes(x.name)) {
+          if (x.value?.literal && STDIN_PATHS.has(x.value.value)) s.codeFromStdin(c, 'interpreter', name);
+          else s.file(x.value, 'read', name);
+        }
       }
+      // Without a terminal, gdb reads its commands from stdin (`gdb -batch <<< 'shell cmd'`).
+      s.codeFromStdin(c, 'interpreter', name);
       const at = args.findIndex((a) => a.literal && a.value === '--args');
       return at >= 0 && args[at + 1] ? { index: at + 1, via: 'gdb --args' } : { index: -1, via };
     }
