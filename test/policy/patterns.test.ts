@@ -93,17 +93,22 @@ test('hosts come from the URL parser', () => {
 });
 
 
-// The literal-run prefilter (compileOne) must never change an answer. A one-character class `[c]` matches exactly what
-// the literal `c` matches (neither crosses '/' in paths, and '/' itself stays literal), but it is not a literal token,
-// so the twin pattern runs the NFA with no prefilter: the two must agree on every text.
-test('the literal-run prefilter agrees with the NFA alone (differential, seeded)', () => {
-  let seed = 0x2545f491;
-  const rnd = (n: number) => {
+/** A seeded generator of integers below n (xorshift32), so that a failure names a case that reproduces. */
+function xorshift(start: number): (n: number) => number {
+  let seed = start;
+  return (n) => {
     seed ^= seed << 13;
     seed ^= seed >>> 17;
     seed ^= seed << 5;
     return (seed >>> 0) % n;
   };
+}
+
+// The literal-run prefilter (compileOne) must never change an answer. A one-character class `[c]` matches exactly what
+// the literal `c` matches (neither crosses '/' in paths, and '/' itself stays literal), but it is not a literal token,
+// so the twin pattern runs the NFA with no prefilter: the two must agree on every text.
+test('the literal-run prefilter agrees with the NFA alone (differential, seeded)', () => {
+  const rnd = xorshift(0x2545f491);
   const parts = ['a', 'b', '.', '/', '*', '**', '?', 'ab', '.e', '/.', '**/'];
   const chars = ['a', 'b', '.', '/', 'e'];
   let compared = 0;
@@ -136,13 +141,7 @@ test('the literal-run prefilter agrees with the NFA alone (differential, seeded)
 // path.relative: neither may change an answer. Checked against the plain definitions on seeded random rule lists and
 // paths (clean and not: `//`, `/./`, `..`, a trailing slash; inside and outside the root; the root itself).
 test('firstMatch with its screen, and viewPath, agree with the plain definitions (differential, seeded)', () => {
-  let seed = 0x9e3779b9;
-  const rnd = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const rnd = xorshift(0x9e3779b9);
   const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
   const ruleParts = ['**/', '*', '.env', '.e*', 'id_rsa*', '*.pem', 'secrets/', '/**', 'a', '?', 'src/', '{x,.env}', '[.]env', '/p/'];
   const segments = ['.env', '.env.local', 'id_rsa', 'k.pem', 'secrets', 'src', 'a', 'p', 'x', '.', '..', ''];
