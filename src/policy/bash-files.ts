@@ -31,8 +31,11 @@ function bashPaths(path: string, ctx: EvalContext): string[] | null {
  */
 function spelledOut(path: string, ctx: EvalContext): string {
   if (ctx.home && (path === '~' || path.startsWith('~/'))) return ctx.home + path.slice(1);
-  const proc = /^\/proc\/(?:self|thread-self)\/(cwd|root)(?=\/|$)/.exec(path);
-  if (proc) return (proc[1] === 'cwd' ? ctx.cwd ?? ctx.root : '/') + path.slice(proc[0].length);
+  if (!path.startsWith('/proc')) return path;
+  // `/proc//self/./cwd` is /proc/self/cwd; `..` stays (after cwd it is the working directory's parent).
+  const clean = path.replace(/\/{2,}/g, '/').replace(/\/\.(?=\/|$)/g, '');
+  const proc = /^\/proc\/(?:self|thread-self)\/(cwd|root)(?=\/|$)/.exec(clean);
+  if (proc) return (proc[1] === 'cwd' ? ctx.cwd ?? ctx.root : '/') + clean.slice(proc[0].length);
   return path;
 }
 
@@ -41,22 +44,44 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
   const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
   if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
+  // `..` is taken after links (physicalOf), but a link the same line creates does not exist yet when the line is
+  // judged (`ln -s src/sub l && cat l/../../secrets/key`): such a line with a path through `..` is refused.
+  if (createsLinks(a)) {
+    const dotdot = /(^|\/)\.\.(\/|$)/;
+    const through = [...a.files.map((f) => f.path), ...(a.dirs ?? []), ...a.commands.flatMap((c) => c.args.flatMap(argumentPaths)),
+      ...(a.code ?? []).flatMap((x) => codePaths(x.text))].find((p) => dotdot.test(p));
+    if (through !== undefined) return deny(`Bash command creates a symbolic link and uses the path '${through}' through '..', which cannot be resolved before the link exists`, 'unresolvable:link created in the line');
+  }
+  // A relative name is checked where the line starts and in every directory a `cd` in the line moved to (a command
+  // does not say which one it ran in: `cd secrets && perl -ne print key`); so is /proc/self/cwd, the command's own.
+  const starts = [ctx, ...(a.dirs ?? []).map((d) => ({ ...ctx, cwd: resolvePath(spelledOut(d, ctx), ctx.cwd ?? ctx.root) }))];
+  const startsOf = (p: string) => (/^[/~]/.test(p) && !p.startsWith('/proc') ? [ctx] : starts);
   for (const f of a.files) {
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
-    const paths = bashPaths(f.path, ctx);
-    if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
-    for (const p of paths) {
-      const d = checkBashPath(files, f, p, ctx) ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, ctx) : null);
-      if (d) return d;
+    // The analysis joins a relative operand with the directory of an earlier `cd` itself; /proc/self/cwd it cannot.
+    for (const at of f.path.startsWith('/proc') ? starts : [ctx]) {
+      const paths = bashPaths(f.path, at);
+      if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
+      for (const p of paths) {
+        const d = checkBashPath(files, f, p, at) ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, at) : null);
+        if (d) return d;
+      }
     }
   }
   if (files.deny.length > 0 && ctx.realpath) {
+    const named = (command: string, p: string, where: 'argument' | 'code', resolve: boolean): Decision | null => {
+      for (const at of startsOf(p)) {
+        const d = namedDeniedPath(files, command, p, at, where, resolve);
+        if (d) return d;
+      }
+      return null;
+    };
     for (const c of a.commands) {
       if (namesOnly(c.name)) continue;
       for (let i = 0; i < c.args.length; i++) {
         if (c.dynamicArgs.includes(i)) continue;
         for (const p of argumentPaths(c.args[i])) {
-          const d = namedDeniedPath(files, c.text, p, ctx);
+          const d = named(c.text, p, 'argument', true);
           if (d) return d;
         }
       }
@@ -68,13 +93,35 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
       const paths = codePaths(code.text);
       for (let i = 0; i < paths.length; i++) {
         // Past the first MAX_RESOLVED_CODE_PATHS, the path as spelled only (no file system look-up per word of a
-        // long here-document); a link planted under another name is then the kernel sandbox's to hold.
-        const d = namedDeniedPath(files, code.command, paths[i], ctx, 'code', i < MAX_RESOLVED_CODE_PATHS);
-        if (d) return d;
+        // long here-document); a link planted under another name is then the kernel sandbox's to hold. A glob is
+        // checked as the files it matches (left out when it cannot be expanded).
+        for (const p of GLOB_META.test(paths[i]) ? bashPaths(paths[i], ctx)?.slice(1) ?? [] : [paths[i]]) {
+          const d = named(code.command, p, 'code', i < MAX_RESOLVED_CODE_PATHS);
+          if (d) return d;
+        }
       }
     }
   }
   return null;
+}
+
+/** The path a `file:` URL names (`file:///p/%2eenv` is /p/.env, `file:.env` is .env), or null. */
+function fileUrlPath(u: string): string | null {
+  const m = /^file:(?:\/\/(?:localhost)?(?=\/))?(.*)$/is.exec(u);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return m[1];
+  }
+}
+
+/** Whether the line makes symbolic links (`ln -s`, `cp -s`, `link` makes hard links and needs no `..` care). */
+function createsLinks(a: ShellAnalysis): boolean {
+  return a.commands.some((c) => {
+    const base = c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase();
+    return (base === 'ln' || base === 'cp') && c.args.some((x) => /^-[A-Za-z]*s/.test(x) || x === '--symbolic');
+  });
 }
 
 /** How many words of a command's code are resolved through the file system (links followed); the rest lexically. */
@@ -91,12 +138,17 @@ export function codePaths(text: string): string[] {
     out.add(w);
   };
   // A URL names a resource on a host, not a path here (`https://example.com/.env`); `file:` URLs stay.
-  const withoutUrls = text.replace(/\b(?!file:)[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s'"`<>()]*/g, ' ');
+  // Only the characters of a host and a path: a URL ends at anything else (`q{http://x};@ARGV=q:.env:`).
+  const withoutUrls = text.replace(/\b(?!file:)[A-Za-z][A-Za-z0-9+.-]*:\/\/[A-Za-z0-9._~\/%-]*/g, ' ');
   for (const w of withoutUrls.split(/[\s'"`(){}[\],;|&<>=+!*?$\\:@#%^]+/)) {
     add(w);
     // `~` starts a home path (`~/.ssh/id_rsa`) but also quotes in Perl (`q~secrets/key~`): both readings.
     if (w.indexOf('~', 1) > 0) for (const part of w.split('~')) add(part);
   }
+  for (const m of text.matchAll(/file:[^\s'"`<>()]+/gi)) { const f = fileUrlPath(m[0]); if (f !== null) add(f); }
+  // A glob in code that spells a path (`glob.glob("secret?/key")`, Perl's `<secrets/k*>`) is kept whole too: the
+  // caller expands it against the disk as bash would a file argument.
+  for (const w of withoutUrls.match(/[^\s'"`(){},;|&<>=+!$\\:@#%^]+/g) ?? []) if (/[*?[]/.test(w) && w.includes('/')) add(w);
   return [...out];
 }
 
@@ -109,6 +161,9 @@ export function argumentPaths(arg: string): string[] {
   const eq = /^(?:--?[A-Za-z][\w-]*|[A-Za-z_]\w*)=(.+)$/s.exec(arg);
   if (eq) out.push(eq[1]);
   else if (!arg.startsWith('-')) out.push(arg);
+  // A value glued to a one-letter option (`tar -Csecrets`, `-I./x`): what follows the letter may be a path.
+  else if (/^-[A-Za-z]./s.test(arg) && !arg.startsWith('--')) out.push(arg.slice(2));
+  for (const p of [...out]) { const f = fileUrlPath(p); if (f !== null) out.push(f); }
   return out.map((p) => (p.startsWith('@') ? p.slice(1) : p)).filter((p) => p !== '' && !IGNORED_PATHS.has(p) && !GLOB_META.test(p) && !p.includes('\n'));
 }
 
@@ -132,9 +187,8 @@ function namedDeniedPath(files: NonNullable<CompiledPolicy['files']>, command: s
       : `Bash command '${command}' names file '${arg}', which matches deny pattern '${denied.source}' (an argument naming a denied file is an access to it, whatever the command)`;
     return deny(why, denied.source);
   }
-  // A bare word of code is a directory only where it is spelled like a path (`./secrets`, `secrets/`): Python's
-  // `import secrets` and SQL's `from secrets` name a module and a table, not the directory of that name.
-  if (where === 'code' && !p.includes('/') && !p.startsWith('.')) return null;
+  // A bare word of code that names a denied directory counts too (`os.chdir("secrets"); open("key")`), at the cost of
+  // refusing `import secrets` or SQL's `from secrets` where a `secrets/` directory is denied (docs/shell-analysis.md).
   return deniedChildren(files, abs, real, `'${arg}' of '${command}'`, ctx);
 }
 

@@ -12,6 +12,7 @@ import { codePaths } from '../../src/policy/bash-files.ts';
 import { evaluateCall, flowCheck } from '../../src/policy/evaluate.ts';
 import { analyzeShell } from '../../src/policy/shell/index.ts';
 import { realpathOnce } from '../../src/tools/guard.ts';
+import { expandPathGlob } from '../../src/fsglob.ts';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'aflock-code-paths-')));
 writeFileSync(join(root, '.env'), 'SECRET=1\n');
@@ -22,7 +23,7 @@ symlinkSync('.env', join(root, 'settings')); // a link under an innocent name
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 const FILES = compilePolicy({ tools: { allow: ['Bash'] }, files: { deny: ['.env', 'secrets/**'] } } as never);
-const ctx = () => ({ root, cwd: root, realpath: realpathOnce() });
+const ctx = () => ({ root, cwd: root, realpath: realpathOnce(), expandGlob: expandPathGlob, home: '/nonexistent-home' });
 const decide = (command: string) => evaluateCall(FILES, { tool: 'Bash', input: { command } }, ctx());
 const refused = (cmds: string[], why = /in the code it runs|accesses file|reads directory|names file/) => {
   for (const c of cmds) {
@@ -130,9 +131,47 @@ test('review: .. after a link is taken where the kernel takes it; /proc/self/cwd
 });
 
 test('review: no false alarm for a module, a table or a URL that shares a denied name', () => {
-  allowed([`python3 -c 'import secrets; print(secrets.token_hex())'`, `psql -c 'select * from secrets'`,
-    `sqlite3 app.db 'select count(*) from secrets'`, `python3 -c 'import requests; requests.get("https://example.com/.env")'`]);
+  allowed([`python3 -c 'import requests; requests.get("https://example.com/.env")'`]);
+  // A bare word naming a denied directory is taken for it (`os.chdir("secrets")` then `open("key")` reads the tree):
+  // Python's `import secrets` and a SQL table named `secrets` are refused where a `secrets/` directory is denied.
+  refused([`python3 -c 'import secrets; print(secrets.token_hex())'`, `psql -c 'select * from secrets'`]);
   refused([`python3 -c "import shutil; shutil.copytree('./secrets', '/tmp/s')"`, `python3 -c 'open("//etc/x/.env")'`]);
+});
+
+// Found by a second attacker's review (each was allowed, and ran and printed the canary).
+test('second review: input given to blocks, functions, nested strings, descriptors and exec is code for what reads it', () => {
+  refused([`{ python3; } <<< 'print(open(".env").read())'`, `{ bash; } <<< 'cat .env'`, `( bash ) <<< 'cat secrets/key'`,
+    `if true; then sh; fi <<'EOF'\ncat .env\nEOF`, `f() { bash; }; echo 'cat .env' | f`, `f() { python3; }; f <<< 'print(1)'`,
+    `exec <<< 'cat .env'; bash`, `python3 3<<<'print(open(".env").read())' <&3`, `bash 3<<<'cat .env' <&3`,
+    `python3 <<<'print(open(".env").read())' < /dev/stdin`, `sh -c python3 <<< 'print(1)'`, `bash -c 'bash' <<< 'cat .env'`,
+    `eval python3 <<< 'print(1)'`, `su -c python3 <<< 'print(1)'`, `script -qc python3 /dev/null <<< 'print(1)'`,
+    `bash /dev/fd/3 3<<'EOF'\ncat .env\nEOF`, `sed -n -f /dev/fd/3 notes.md 3<<<'r .env'`, `awk -f /dev/fd/3 3<<<'BEGIN{print 1}'`,
+    `vim -es -S /dev/fd/3 notes.md 3<<<'r .env'`, `sqlite3 --init /dev/stdin :memory: .quit <<<'.shell cat .env'`,
+    `make -f - <<'EOF'\nall:\n\t@cat .env\nEOF`, `make --file=/dev/stdin <<< $'all:\n\tcat .env'`, `script -q /dev/null <<< 'cat .env'`,
+    `sg root <<< 'cat .env'`, `echo 'cat .env' > x.sh; bash < x.sh`, `echo 'r .env' > s.sed && sed -f s.sed notes.md`,
+    `echo 'BEGIN{}' > x.awk && awk -f x.awk`,
+  ], /./);
+  allowed(['while read -r l; do echo "$l"; done < notes.md', `{ echo a; echo b; } > out.txt`, 'f() { git status; }; f']);
+});
+
+test('second review: option spellings, module arguments, REPL flags, xargs, names and wrappers', () => {
+  refused([`node --redirect-warnings /dev/null -e 'require("fs").readFileSync(".env")'`, `perl '-M5;@ARGV=(".env");print<>' /dev/null`,
+    `python3 -m timeit -n1 -r1 'print(open(".env").read())'`, `python3 -i -c pass <<< 'print(open(".env").read())'`, `node -i -e 0 <<< 'require("fs").readFileSync(".env")'`,
+    `perl -d -e 1 <<< 'p \`cat .env\`'`, `printf '%s' 'x' | xargs -0 python3 -c`, `gdb -batch -eval 'python print(open(".env").read())'`,
+    `gdb -batch --ex 'shell cat .env'`, `gdb -batch -ex='shell cat .env'`, `sqlite3 --cmd "select readfile('.env')" :memory: .quit`,
+    `ipython3 -c 'print(open(".env").read())'`, `vimdiff -es -c 'r .env' -c '%p' -c 'q!' notes.md`, `vim.basic -es -c 'r .env'`,
+    `perf stat -o /dev/null python3 -c 'print(open(".env").read())'`], /./);
+  allowed([`python3 -m json.tool notes.md`, `perl -MList::Util=sum -e 'print sum(1,2)'`, `gdb -batch -ex bt ./a.out`]);
+});
+
+test('second review: directories of the line, glued values, links made in the line, /proc spellings, socat, file: URLs, globs', () => {
+  refused([`python3 -c 'import os;os.chdir("secrets");print(open("key").read())'`, `node -e 'require("fs").readFileSync("secrets\\/key")'`,
+    `perl -e '$u=q{http://x};@ARGV=q:.env:;print<>'`, `cd secrets && python3 -c 'print(open("key").read())'`, 'cd secrets && perl -ne print key',
+    'env -C src cat ../secrets/key', 'env --chdir=src cat ../secrets/key', 'unshare --wd=src cat ../secrets/key', 'tar -Csecrets -cf - key',
+    'ln -s src/sub lnk && cat lnk/../../secrets/key', 'ln -s src/sub lnk; cd lnk && cat ../../secrets/key', 'cd src && cat /proc/self/cwd/../secrets/key',
+    'cat /proc//self/cwd/secrets/key', 'cat /proc/self/./cwd/secrets/key', 'socat -u OPEN:.env -', 'socat -u FILE:secrets/key -',
+    `curl -s file://${root}/%2eenv`, `python3 -c 'print(open(glob.glob("secret?/key")[0]).read())'`, `perl -e 'open F,<secret?/key>; print <F>'`], /./);
+  allowed(['cd src && ls', 'ln -s notes.md n2 && cat n2', 'tar -C src -cf /tmp/x.tar .', `python3 -c 'print(3 * 4)'`]);
 });
 
 test('past the first 64 words, code is checked as spelled (no look-up per word of a long here-document)', () => {

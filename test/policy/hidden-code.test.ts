@@ -43,6 +43,7 @@ const EXAMPLES: Record<string, string> = {
   'ssh command option': 'ssh -o ProxyCommand="$X" host',
   'non-literal program': 'python3 -c "$CODE" .env.example',
   'terminal input': "tmux send-keys -t w 'ls' Enter",
+  'exec of stdin': "exec < list.txt",
   'unparseable command': 'cat .env )',
   'nesting too deep': '',
   'command too complex': '',

@@ -81,4 +81,15 @@ test('K: editors, debuggers, awk/sed scripts and REPL modules read programs from
   assert.not.ok(constructs('cat x.json | python3 -m json.tool').includes('pipe to interpreter'));
 });
 
+test('L: input reaches what reads it (blocks, function bodies, nested -c strings, exec, <&N, /dev/fd/N, script, sg); a file written in the line and run through stdin or -f; the directories of the line (86 fixtures)', () => {
+  assert.ok(constructs("{ bash; } <<< 'id'").includes('pipe to shell'));
+  assert.ok(constructs('f() { bash; }; f').includes('pipe to shell'));
+  assert.ok(constructs("bash -c bash <<< 'id'").includes('pipe to shell'));
+  assert.ok(constructs('exec < cmds.txt').includes('exec of stdin'));
+  assert.ok(constructs("script -q /dev/null <<< 'id'").includes('here-document into a shell'));
+  assert.ok(constructs("echo id > x.sh; bash < x.sh").includes('runs a file it wrote'));
+  assert.equal(analyzeShell('cd src && make').dirs, ['src']);
+  assert.not.ok(constructs('while read -r l; do echo "$l"; done < list.txt').includes('pipe to shell'));
+});
+
 test.run();

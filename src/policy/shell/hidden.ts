@@ -16,7 +16,7 @@ export const HIDDEN_CODE: ReadonlySet<string> = new Set([
   // a string bash (or a tool) evaluates as commands at run time
   'runtime-evaluated string', 'non-literal shell -c', 'non-literal eval', 'code-injection variable', 'pipe to shell',
   'pipe to interpreter', 'here-document into a shell', 'awk runs commands', 'sed runs commands',
-  'git command-execution option', 'ssh command option', 'non-literal program', 'terminal input',
+  'git command-execution option', 'ssh command option', 'non-literal program', 'terminal input', 'exec of stdin',
   // a line the analysis could not finish
   'unparseable command', 'nesting too deep', 'command too complex', 'analysis failed', 'brace expansion too large',
 ]);

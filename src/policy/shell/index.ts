@@ -39,5 +39,5 @@ export function analyzeShell(command: string): ShellAnalysis {
   } catch (e) {
     a.unres('analysis failed', e instanceof RangeError ? 'too deeply nested' : String((e as Error)?.message ?? e));
   }
-  return { commands: a.commands, files: a.files, network: a.network, unresolvable: a.unresolvable, ...(a.code.length > 0 ? { code: a.code } : {}) };
+  return { commands: a.commands, files: a.files, network: a.network, unresolvable: a.unresolvable, ...(a.code.length > 0 ? { code: a.code } : {}), ...(a.dirs.size > 0 ? { dirs: [...a.dirs] } : {}) };
 }

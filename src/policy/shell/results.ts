@@ -12,6 +12,8 @@ export class Results {
   readonly network: NetworkTarget[] = [];
   readonly unresolvable: Unresolvable[] = [];
   readonly code: CodeText[] = [];
+  /** Directories (as spelled, relative to where the line starts, or absolute) commands ran in after a `cd`. */
+  readonly dirs = new Set<string>();
   protected readonly seen = new Set<string>();
   /** Files whose content this command line writes (normalised), to notice it running one of them later. */
   protected readonly written = new Set<string>();
@@ -113,5 +115,6 @@ export class Results {
     const dynamicArgs: number[] = [];
     args.forEach((x, i) => { if (!x.literal) dynamicArgs.push(i); });
     this.commands.push({ name, path, args: a, dynamicArgs, text: [name, ...a].join(' '), via });
+    if (this.cwd) this.dirs.add(this.cwd);
   }
 }

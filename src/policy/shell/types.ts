@@ -25,6 +25,11 @@ export interface ShellAnalysis {
   unresolvable: Unresolvable[];
   /** Present when a command runs text in a language of its own (see CodeText). */
   code?: CodeText[];
+  /**
+   * Present when commands ran after a `cd` the analysis could follow: those directories (relative to where the line
+   * starts, or absolute). A command's arguments and code are checked against each, as well as the start.
+   */
+  dirs?: string[];
 }
 
 /** A word after expansion as far as it can be done statically. */
@@ -53,7 +58,7 @@ export interface Env {
 /** The source a node's positions index, and how deep in nested shell strings it is. */
 export interface Script { b: string; level: number; assigns?: Map<string, boolean> }
 
-export interface StdinInfo { kind: 'tty' | 'pipe' | 'file' | 'heredoc'; body: string | null }
+export interface StdinInfo { kind: 'tty' | 'pipe' | 'file' | 'heredoc'; body: string | null; /** kind 'file': the file */ path?: string }
 
 export interface Call {
   env: Env;
@@ -86,6 +91,11 @@ export interface Sink {
   /** A shell reading its script from stdin. */
   shellStdin(c: Call): void;
   codeFromStdin(c: Call, what: 'shell' | 'interpreter', command?: string): void;
+  /**
+   * A file a command runs as code (a script, `sed -f`, `awk -f`, `vim -S`, `make -f`, ...): read, and flagged when
+   * this line wrote it; `-` or /dev/stdin is code from stdin, /dev/fd/N code from a descriptor not followed.
+   */
+  codeFile(a: Arg | undefined, command: string, c: Call): void;
   /** A file about to be executed: flagged when this line wrote it. */
   executes(path: string, src: string): void;
   /** Runs argv as a command (wrappers, find -exec, docker --entrypoint). */
@@ -139,4 +149,13 @@ export const isIgnoredPath = (p: string): boolean => IGNORED_PATHS.has(p) || /^\
 
 export function isAssignment(a: Arg): boolean {
   return a.literal && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a.value);
+}
+
+/**
+ * The environment of a command string run by `c` (bash -c, su -c, eval, ...): the string's commands share c's
+ * stdin, so input given to c (a here-document, a file, a pipe) is input a shell or interpreter inside may read as
+ * code (`bash -c bash <<< 'cmd'`): treated as piped, which the analysis cannot see into.
+ */
+export function inputEnv(c: Call): Env {
+  return c.stdin.kind === 'tty' ? c.env : { ...c.env, piped: true, pipeSrc: c.env.pipeSrc || c.src };
 }

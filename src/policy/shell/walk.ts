@@ -6,8 +6,8 @@ import { parseScript, type AndOr, type Assignment, type Command, type CommandNod
   type DoubleQuotedChild, type HereDoc, type ParsedScript, type PipelineNode, type Redirection, type Statement,
   type SyntaxNode, type Word, type WordPart } from './parser.ts';
 import {
-  basename, keyOf, literalArg, MAX_DEPTH, MAX_LEVEL, MAX_LOOP_BYTES, MAX_LOOP_ITEMS, MIN_LOOP_BUDGET,
-  MIN_PARSE_BUDGET, type Arg, type Call, type Env, type Script, type Sink, type StdinInfo,
+  basename, inputEnv, keyOf, literalArg, MAX_DEPTH, MAX_LEVEL, MAX_LOOP_BYTES, MAX_LOOP_ITEMS, MIN_LOOP_BUDGET,
+  MIN_PARSE_BUDGET, STDIN_PATHS, type Arg, type Call, type Env, type Script, type Sink, type StdinInfo,
 } from './types.ts';
 import { ansiC, braceExpand, dqUnescape, heredocUnescape, mayAssign } from './text.ts';
 import { analyzeCommand, envVar, wrapper } from './commands/index.ts';
@@ -121,7 +121,9 @@ export class Analyzer extends Results implements Sink {
     let benv = env;
     if (cmd.type === 'Redirected') {
       const stdin = this.redirects(cmd.redirects, src, env, sc);
-      if (stdin.kind !== 'tty' && stdin.kind !== 'pipe') benv = { ...env, piped: false };
+      // Input given to a block (`{ bash; } <<< 'cmd'`, `if ...; fi < file`) reaches whichever command inside reads
+      // it: for a shell or interpreter in there, that is code the analysis cannot attribute, as from a pipe.
+      if (stdin.kind !== 'tty') benv = { ...env, piped: true, pipeSrc: env.pipeSrc || src };
       body = cmd.command;
     }
     const list = (l: CompoundList | undefined, via: string) => { if (l) this.stmts(l.commands, { ...benv, via }, sc); };
@@ -158,7 +160,9 @@ export class Analyzer extends Results implements Sink {
       case 'Function': {
         // The body runs wherever the function is called; its commands are derived here, once. Where it runs from
         // is only known when the line never changes directory; a cd inside it moves its callers, at unknown times.
-        const fenv = { ...benv, via: 'function' };
+        // The caller may feed it anything on stdin (`echo cmd | f`): a shell or interpreter reading stdin in the body
+        // reads code the analysis cannot see.
+        const fenv = { ...benv, via: 'function', piped: true, pipeSrc: benv.pipeSrc || src };
         const b = body.body;
         const before = this.chdirs;
         if (mayChdir(sc.b)) this.cwd = null;
@@ -407,7 +411,9 @@ export class Analyzer extends Results implements Sink {
       if (!w) continue;
       const op = r.operator;
       if (op === '<&' || op === '>&') {
-        // `2>&1`, `>&-`: descriptor duplication; bash treats `>&word` with a non-number as `&>word`.
+        // `2>&1`, `>&-`: descriptor duplication; bash treats `>&word` with a non-number as `&>word`. A descriptor
+        // copied onto stdin (`<&3`, after `3<<<'code'`) is input the analysis did not follow: as from a pipe.
+        if (op === '<&' && toStdin && !(w.literal && (w.value === '0' || w.value === '-'))) stdin = { kind: 'pipe', body: null };
         if (!w.literal || /^(\d+|-|\d+-)$/.test(w.value)) continue;
         if (op === '<&') continue;
       }
@@ -421,8 +427,10 @@ export class Analyzer extends Results implements Sink {
         continue;
       }
       if (op === '<' || op === '<>') {
+        // `< /dev/stdin` keeps what stdin already was (a here-string given first, for one).
+        if (w.literal && STDIN_PATHS.has(w.value)) continue;
         this.file(w, 'read', 'redirect');
-        if (toStdin) stdin = { kind: 'file', body: null };
+        if (toStdin) stdin = { kind: 'file', body: null, path: w.literal ? w.value : undefined };
       }
       if (op !== '<') this.file(w, 'write', 'redirect');
     }
@@ -598,7 +606,8 @@ export class Analyzer extends Results implements Sink {
    * code in the command line, but a second language layer the deny rules were not written for, so it is refused too.
    * (A here-document that only feeds data, `cat <<'EOF'` in a commit message, stays allowed.)
    */
-  codeFromStdin(c: Call, what: 'shell' | 'interpreter', command = what): void {
+  codeFromStdin(c: Call, what: 'shell' | 'interpreter', command: string = what): void {
+    if (c.stdin.kind === 'file' && c.stdin.path) this.executes(c.stdin.path, c.src); // `bash < x.sh` after writing x.sh
     if (c.stdin.kind === 'pipe') this.unres(`pipe to ${what}`, c.env.pipeSrc || c.src);
     else if (c.stdin.kind === 'heredoc') {
       this.unres(what === 'shell' ? 'here-document into a shell' : 'here-document into an interpreter', c.src);
@@ -611,14 +620,22 @@ export class Analyzer extends Results implements Sink {
     }
   }
 
+  codeFile(a: Arg | undefined, command: string, c: Call): void {
+    if (!a) return;
+    if (a.literal && STDIN_PATHS.has(a.value)) { this.codeFromStdin(c, 'interpreter', command); return; }
+    if (a.literal && /^\/(?:dev|proc\/(?:self|thread-self|\d+))\/fd\/\d+$/.test(a.value)) { this.unres('pipe to interpreter', c.src); return; }
+    this.file(a, 'read', command);
+    if (a.literal) this.executes(a.value, c.src);
+  }
+
   shellString(a: Arg | undefined, c: Call, via: string): void {
     if (!a) return;
-    if (a.literal) this.script(a.value, c.env, c.sc.level + 1, via);
+    if (a.literal) this.script(a.value, inputEnv(c), c.sc.level + 1, via);
     else this.unres('non-literal shell -c', c.src);
   }
 
   joinedScript(words: Arg[], c: Call, via: string): void {
-    if (words.every((a) => a.literal)) this.script(words.map((a) => a.value).join(' '), c.env, c.sc.level + 1, via);
+    if (words.every((a) => a.literal)) this.script(words.map((a) => a.value).join(' '), inputEnv(c), c.sc.level + 1, via);
     else this.unres('non-literal shell -c', c.src);
   }
 }

@@ -1,6 +1,6 @@
 // Shell builtins that run strings or change what later commands see (eval, trap, alias, cd, source), the
 // environment variables that run commands or load code, and the signs of an obfuscated command.
-import { argText, STDIN_PATHS, type Arg, type Call, type Env, type Sink } from '../types.ts';
+import { argText, inputEnv, STDIN_PATHS, type Arg, type Call, type Env, type Sink } from '../types.ts';
 
 /** Environment variables whose value the shell or a tool runs as a command line. */
 export const COMMAND_VARS = new Set(['GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'GIT_EDITOR',
@@ -41,7 +41,7 @@ export type Handler = (s: Sink, name: string, key: string, args: Arg[], c: Call)
 export const BUILTINS: Record<string, Handler> = {
   eval(s, _name, _key, args, c) {
     if (!args.length) { s.codeFromStdin(c, 'shell'); return; }
-    if (args.every((a) => a.literal)) s.script(args.map((a) => a.value).join(' '), c.env, c.sc.level + 1, 'eval');
+    if (args.every((a) => a.literal)) s.script(args.map((a) => a.value).join(' '), inputEnv(c), c.sc.level + 1, 'eval');
     else s.unres('non-literal eval', c.src);
   },
   trap(s, _name, _key, args, c) {

@@ -128,8 +128,8 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
     ops = ops.slice(1);
   }
   if (SED === spec) for (const x of o.opts) if ((x.name === '-e' || x.name === '--expression') && x.value?.literal) sedProgram(s, x.value.value, c);
-  // sed -f - / -f /dev/stdin: the script (which may run commands with `e`) comes from stdin.
-  if (SED === spec && o.opts.some((x) => (x.name === '-f' || x.name === '--file') && x.value?.literal && STDIN_PATHS.has(x.value.value))) s.codeFromStdin(c, 'interpreter', name);
+  // sed -f: a script (which may run commands with `e`) from a file, from stdin (`-f -`) or from a descriptor.
+  if (SED === spec) for (const x of o.opts) if (x.name === '-f' || x.name === '--file') s.codeFile(x.value, name, c);
   if (keyOf(name) === 'yq' && ops[0]?.literal && ['e', 'eval', 'ea', 'eval-all'].includes(ops[0].value)) ops = ops.slice(2);
   if (spec.first === 'write' && ops.length) { s.file(ops[0], 'write', name); ops = ops.slice(1); }
   if (spec.first === 'read' && ops.length) { s.file(ops[0], 'read', name); ops = ops.slice(1); }

@@ -11,7 +11,7 @@ export type InterpFamily = 'python' | 'node' | 'bun' | 'deno' | 'ruby' | 'perl' 
   | 'osascript' | 'pwsh' | 'tcl' | 'expect' | 'groovy' | 'awk' | 'vim';
 
 export function interpFamily(key: string): InterpFamily | null {
-  if (/^(python|pypy)[0-9.]*[mwtd]?$/.test(key)) return 'python';
+  if (/^(python|pypy|ipython)[0-9.]*[mwtd]?$/.test(key)) return 'python';
   if (/^(node|nodejs)[0-9.]*$/.test(key)) return 'node';
   if (key === 'bun') return 'bun';
   if (key === 'deno') return 'deno';
@@ -27,7 +27,8 @@ export function interpFamily(key: string): InterpFamily | null {
   if (key === 'expect') return 'expect';
   if (key === 'groovy') return 'groovy';
   if (/^(awk|gawk|mawk|nawk|busybox-awk)$/.test(key)) return 'awk';
-  if (/^(vim|vi|nvim|ex|view|gvim)$/.test(key)) return 'vim';
+  // vim under its other names (Debian's `editor` alternative may be vim too: read as one).
+  if (/^(vim|vi|nvim|ex|view|gvim|rvim|rview|vimdiff|nvimdiff|gvimdiff|vimx|editor|vim\.(basic|tiny|gtk3|nox))$/.test(key)) return 'vim';
   return null;
 }
 
@@ -91,8 +92,7 @@ export function shell(s: Sink, name: string, args: Arg[], c: Call): void {
     return;
   }
   if (operand && !stdinFlag && !(operand.literal && STDIN_PATHS.has(operand.value))) {
-    s.file(operand, 'read', name);
-    if (operand.literal) s.executes(operand.value, c.src);
+    s.codeFile(operand, name, c);
     return;
   }
   s.shellStdin(c);
@@ -111,7 +111,7 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     // -S names a file of editor commands: read like a script. Without `-` (the buffer from stdin), an editor whose
     // input is not a terminal reads it as commands (`vim -es <<< 'r .env'`, `echo ':!cmd' | vim`), as from -s/-S
     // /dev/stdin.
-    for (const x of o.opts) if (x.name === '-S') s.file(x.value, 'read', name);
+    for (const x of o.opts) if (x.name === '-S' && !(x.value?.literal && STDIN_PATHS.has(x.value.value))) s.codeFile(x.value, name, c);
     const fromStdin = o.opts.some((x) => (x.name === '-S' || x.name === '-s') && x.value?.literal && STDIN_PATHS.has(x.value.value))
       || (!o.operands.some((a) => a.literal && a.value === '-') && (c.stdin.kind === 'pipe' || c.stdin.kind === 'heredoc'));
     if (fromStdin) s.codeFromStdin(c, 'interpreter', name);
@@ -146,6 +146,13 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     return;
   }
   const spec = INTERP[fam];
+  // perl -MModule=args loads a module; anything else after -M/-m is Perl code (`-M5;print<>`), run before the rest.
+  if (fam === 'perl') {
+    for (const a of args) {
+      const mm = a.literal ? /^-[A-Za-z]*[Mm](.+)$/s.exec(a.value) : null;
+      if (mm && !/^-?[\w:]+(=[\w:,]*)?$/.test(mm[1])) { s.unres('interpreter inline code', c.src); s.program(mm[1], name); }
+    }
+  }
   let inline = false;
   let module = false;
   let j = 0;
@@ -170,17 +177,35 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
       if (spec.digits?.includes(ch)) while (k + 1 < v.length && /[0-9]/.test(v[k + 1])) k++;
     }
   }
+  // An option the grammar above does not know may take a value and hide the inline flag behind it (`node
+  // --redirect-warnings f -e CODE`): an inline flag anywhere on the line counts, read on the cautious side.
+  const programs = inlinePrograms(spec, args);
+  if (!inline && !module && programs.length > 0) {
+    // Read both ways: the inline programs, and (below) the script the scan stopped at.
+    s.unres('interpreter inline code', c.src);
+    for (const p of programs) s.programArg(p, name, c.src);
+  }
   if (inline) {
     s.unres('interpreter inline code', c.src);
     // Every inline option counts (`perl -e 1 -e '...'`, `node -pe '...'`), its program glued or the next word.
-    for (const p of inlinePrograms(spec, args)) s.programArg(p, name, c.src);
+    for (const p of programs) s.programArg(p, name, c.src);
+    // An inline program given with nothing after its flag is completed by xargs from its input.
+    if (c.env.xargs && args.length > 0 && args[args.length - 1].literal && /^-[A-Za-z]*[ecEpr]$/.test(args[args.length - 1].value)) s.unres('non-literal program', c.src);
+    // -i (python, node), -d (perl's debugger): after the inline code, a REPL reads more code from stdin.
+    if (args.some((a) => a.literal && (/^-[A-Za-z]*i[A-Za-z]*$/.test(a.value) && fam !== 'perl' && fam !== 'ruby' || (fam === 'perl' && /^-[A-Za-z]*d/.test(a.value)) || a.value === '--interactive'))) s.codeFromStdin(c, 'interpreter', name);
     return;
   }
   if (module) {
     // A REPL module (or -i) reads code from stdin; other modules read data there (`... | python3 -m json.tool`).
     const m = args.findIndex((a) => a.literal && /^-[^-]*m/.test(a.value));
-    const modName = args[m]?.value.endsWith('m') ? args[m + 1] : undefined;
+    const modAt = args[m]?.value.endsWith('m') ? m + 1 : -1;
+    const modName = args[modAt];
     if (fam === 'python' && modName?.literal && REPL_MODULES.has(modName.value)) s.codeFromStdin(c, 'interpreter', name);
+    // Modules whose arguments are Python statements (`python3 -m timeit 'code'`).
+    if (fam === 'python' && modName?.literal && CODE_ARG_MODULES.has(modName.value)) {
+      s.unres('interpreter inline code', c.src);
+      for (const a of args.slice(modAt + 1)) s.programArg(a, name, c.src);
+    }
     return;
   }
   if (args.some((a, i) => i < j && a.literal && /^-[A-Za-z]*i$/.test(a.value)) && fam === 'python') s.codeFromStdin(c, 'interpreter', name);
@@ -197,11 +222,13 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     if (c.env.xargs) s.unres('pipe to interpreter', c.env.pipeSrc || c.src);
     return;
   }
-  s.file(script, 'read', name);
-  if (script.literal) s.executes(script.value, c.src);
+  s.codeFile(script, name, c);
 }
 
 /** Python modules that read code from stdin (REPLs and debuggers). */
+/** Python modules that run statements given as their arguments. */
+const CODE_ARG_MODULES = new Set(['timeit']);
+
 const REPL_MODULES = new Set(['code', 'pdb', 'asyncio', 'idlelib', 'IPython', 'ptpython', 'bpython', 'trace', 'profile', 'cProfile']);
 
 /**
@@ -245,8 +272,7 @@ export function awk(s: Sink, name: string, args: Arg[], c: Call): void {
   for (const x of o.opts) {
     if (['-e', '--source'].includes(x.name) && x.value) programs.push(x.value);
     if (['-f', '--file', '-E', '--exec', '-i', '--include'].includes(x.name)) {
-      if (x.value?.literal && STDIN_PATHS.has(x.value.value)) s.codeFromStdin(c, 'interpreter', name); // awk -f -
-      else s.file(x.value, 'read', name);
+      s.codeFile(x.value, name, c); // awk -f -: the program comes from stdin
       fileProgram = true;
     }
   }
@@ -320,10 +346,7 @@ export function inlineCode(s: Sink, name: string, key: string, args: Arg[], c: C
       s.programArg(value(), name, c.src);
     } else if (spec.script?.includes(opt)) {
       program = true;
-      const v = value();
-      if (v?.literal && STDIN_PATHS.has(v.value)) s.codeFromStdin(c, 'interpreter', name);
-      else s.file(v, 'read', name);
-      if (v?.literal) s.executes(v.value, c.src);
+      s.codeFile(value(), name, c);
     }
   }
   // With no program given, each of these reads one from stdin (a REPL, a debugger's commands, dc's stack program).

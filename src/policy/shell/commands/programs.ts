@@ -11,7 +11,7 @@ const make: Handler = (s, name, _key, args, c) => {
   const o = scan(args, { v: 'fCIjloWE', vl: ['--file', '--makefile', '--directory', '--include-dir', '--jobs',
     '--load-average', '--old-file', '--what-if', '--new-file', '--assume-new', '--assume-old', '--eval'], ops: 'none' });
   for (const x of o.opts) {
-    if (['-f', '--file', '--makefile'].includes(x.name)) s.file(x.value, 'read', name);
+    if (['-f', '--file', '--makefile'].includes(x.name)) s.codeFile(x.value, name, c); // a makefile is code: make -f -
     if (x.name === '-E' || x.name === '--eval') {
       s.unres('interpreter inline code', c.src);
       s.programArg(x.value, name, c.src);
@@ -46,11 +46,13 @@ function sqliteProgram(s: Sink, name: string, text: string, c: Call): void {
   if (/\breadfile\s*\(\s*[^'\s]|\bwritefile\s*\(\s*[^'\s]/i.test(text)) s.unres('dynamic file argument', c.src);
 }
 
-const sqlite3: Handler = (s, name, _key, args, c) => {
+const sqlite3: Handler = (s, name, _key, rawArgs, c) => {
+  // sqlite3 takes its options with one dash or two (`--cmd` is `-cmd`).
+  const args = rawArgs.map((a) => (a.literal && /^--[a-z]/.test(a.value) ? { ...a, value: a.value.slice(1) } : a));
   const o = scan(args, { vl: ['-cmd', '-init', '-separator', '-nullvalue', '-newline', '-vfs', '-maxsize', '-mmap',
     '-pagecache', '-lookaside', '-heap', '-escape'], ops: 'none' });
   for (const x of o.opts) {
-    if (x.name === '-init') s.file(x.value, 'read', name);
+    if (x.name === '-init') s.codeFile(x.value, name, c);
     if (x.name === '-cmd' && x.value) {
       if (x.value.literal) sqliteProgram(s, name, x.value.value, c); else s.programArg(x.value, name, c.src);
     }
@@ -121,9 +123,7 @@ const emacs: Handler = (s, name, key, args, c) => {
       continue;
     }
     if (EMACS_LOAD.includes(opt)) {
-      const v = value();
-      s.file(v, 'read', name);
-      if (v?.literal) s.executes(v.value, c.src);
+      s.codeFile(value(), name, c);
       continue;
     }
     if (EMACS_VALUE.includes(opt)) { value(); continue; }

@@ -11,6 +11,8 @@ interface RunnerSpec { v?: string; vl?: string[]; vl2?: string[]; sub?: string[]
 export const RUNNERS: Record<string, RunnerSpec> = {
   strace: { v: 'eopsuEPIbaOSX' }, ltrace: { v: 'eopsunlLxFAaw' }, valgrind: {}, caffeinate: { v: 'tw' },
   pkexec: { vl: ['--user'] }, torsocks: { v: 'uPpa' }, proxychains: { v: 'f' }, proxychains4: { v: 'f' },
+  perf: { sub: ['stat', 'record', 'trace', 'top', 'c2c', 'mem', 'kvm'], v: 'eoCptrGxIDMFcu',
+    vl: ['--event', '--output', '--cpu', '--pid', '--tid', '--repeat', '--cgroup', '--field-separator', '--interval-print', '--delay', '--freq', '--call-graph'] },
   firejail: {}, 'xvfb-run': { v: 'nsfepw' }, 'dbus-run-session': { vl: ['--config-file', '--dbus-daemon'] },
   'systemd-run': { v: 'pEuMH', vl: ['--unit', '--property', '--description', '--slice', '--uid', '--gid',
     '--working-directory', '--setenv', '--machine', '--host', '--on-active', '--on-calendar', '--timer-property'] },
@@ -49,6 +51,20 @@ export const RUNNERS: Record<string, RunnerSpec> = {
   'flatpak-spawn': {}, 'systemd-inhibit': { vl: ['--what', '--who', '--why', '--mode'] }, 'linux32': {}, 'linux64': {}, setarch: { operands: 1 },
   'aws-okta': { sub: ['exec'], operands: 1 }, 'op-run': {}, chronic: {}, ifne: {}, 'unbuffer': {},
 };
+
+/**
+ * gdb takes its long options with one dash or two, abbreviated to any unique prefix, and `--opt=value`: spelled the
+ * one way the scan below knows (`-eval` and `--ex` are `--eval-command`/`-ex`).
+ */
+function gdbOption(a: Arg): Arg {
+  if (!a.literal || !/^--?[a-z]/.test(a.value)) return a;
+  const eq = a.value.indexOf('=');
+  const bare = (eq < 0 ? a.value : a.value.slice(0, eq)).replace(/^--?/, '');
+  const short: Record<string, string> = { ex: 'eval-command', iex: 'init-eval-command', x: 'command', ix: 'init-command' };
+  const long = short[bare] ?? (bare.length >= 2 ? ['eval-command', 'init-eval-command', 'command', 'init-command'].find((n) => n.startsWith(bare)) : undefined);
+  if (!long) return a;
+  return { ...a, value: `--${long}${eq < 0 ? '' : a.value.slice(eq)}` };
+}
 
 /** tmux commands that run a shell command, and the option letters each takes a value for. */
 const TMUX_RUNS: Record<string, string> = {
@@ -143,6 +159,8 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
         return { index: -1, via };
       }
       if (!args[j]) { self(); return { index: -1, via }; }
+      // env -C DIR: the command runs in another directory, where its relative paths are not followed.
+      if (o.opts.some((x) => x.name === '-C' || x.name === '--chdir')) s.unres('unknown working directory', c.src);
       return { index: j, via: 'env' };
     }
     case 'command': {
@@ -156,6 +174,8 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
     case 'exec': {
       const o = scan(args, { v: 'a', ops: 'none' }, true);
       const j = args.length - o.operands.length;
+      // `exec <<< 'cmd'` / `exec < file`: every later command of the script reads that input, a shell among them.
+      if (!args[j] && c.stdin.kind !== 'tty') s.unres('exec of stdin', c.src);
       return args[j] ? { index: j, via: 'exec' } : { index: -1, via };
     }
     case 'nohup':
@@ -274,6 +294,7 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       const cmd = o.opts.find((x) => x.name === '-c' || x.name === '--command');
       self();
       if (cmd) s.shellString(cmd.value, c, 'script -c');
+      else s.shellStdin(c); // without -c, script runs a shell that reads its input
       for (const f of o.operands) s.file(f, 'write', name);
       return { index: -1, via };
     }
@@ -315,12 +336,13 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       const rest = args.slice(1);
       if (rest[0]?.literal && rest[0].value === '-c') s.shellString(rest[1], c, 'sg -c');
       else if (rest.length) s.joinedScript(rest, c, 'sg');
+      else s.shellStdin(c); // no command: a shell reading its input
       return { index: -1, via };
     }
     case 'gdb':
     case 'cgdb': {
       self();
-      const o = scan(args, { v: 'xpcdsDi', vl: ['-ex', '--eval-command', '-iex', '--init-eval-command', '--command',
+      const o = scan(args.map(gdbOption), { v: 'xpcdsDi', vl: ['-ex', '--eval-command', '-iex', '--init-eval-command', '--command',
         '--init-command', '--pid', '--core', '--directory', '--symbols', '--exec', '--se', '--cd', '--tty'],
       ops: 'none', stop: ['--args'] });
       for (const x of o.opts) {
@@ -330,8 +352,7 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
         }
         if (['-ex', '--eval-command', '-iex', '--init-eval-command'].includes(x.name)) s.programArg(x.value, name, c.src);
         if (['-x', '--command', '--init-command'].includes(x.name)) {
-          if (x.value?.literal && STDIN_PATHS.has(x.value.value)) s.codeFromStdin(c, 'interpreter', name);
-          else s.file(x.value, 'read', name);
+          s.codeFile(x.value, name, c);
         }
       }
       // Without a terminal, gdb reads its commands from stdin (`gdb -batch <<< 'shell cmd'`).
@@ -422,6 +443,11 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
         if (str) { s.shellString(str.value, c, `${label} ${str.name}`); return { index: -1, via }; }
       }
       const j = rest.length - o.operands.length + (spec.operands ?? 0);
+      // A runner that starts the command in another directory (`unshare --wd`, `nsenter --wd`, `systemd-run
+      // --working-directory`): relative paths there are not followed.
+      if (rest[j] && o.opts.some((x) => ['--wd', '--working-directory', '--chdir', '--cwd', '--directory', '--root'].includes(x.name) || (key === 'nsenter' && x.name === '-w'))) {
+        s.unres('unknown working directory', c.src);
+      }
       return rest[j] ? { index: args.length - rest.length + j, via: label } : { index: -1, via };
     }
   }
