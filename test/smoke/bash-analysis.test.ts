@@ -46,7 +46,8 @@ test('without the sandbox, code decided at run time does not print the canary un
   // --no-sandbox: the analysis decides alone, as it does for a host that runs the command itself.
   const { s } = await server(['--no-sandbox']);
   try {
-    for (const command of ['c=cat; $c .env', `eval "$(printf 'cat .e%s' nv)"`, 'echo "cat .env" | sh', "x='a[$(cat .env >&2)]'; echo $((x))"]) {
+    for (const command of ['c=cat; $c .env', `eval "$(printf 'cat .e%s' nv)"`, 'echo "cat .env" | sh', "x='a[$(cat .env >&2)]'; echo $((x))",
+      "{ bash; } <<< 'cat .env'", "f() { bash; }; echo 'cat .env' | f", "bash -c bash <<< 'cat .env'", "bash 3<<<'cat .env' <&3"]) {
       const r = await s.call('bash', { command });
       assert.ok(r.isError, `${command} was run: ${text(r)}`);
       assert.match(text(r), /^Policy denied:.*unresolvable|cannot be checked/, command);
