@@ -179,22 +179,18 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
   }
   // An option the grammar above does not know may take a value and hide the inline flag behind it (`node
   // --redirect-warnings f -e CODE`): an inline flag anywhere on the line counts, read on the cautious side.
+  // Every inline option counts (`perl -e 1 -e '...'`, `node -pe '...'`), its program glued or the next word. When
+  // the scan above stopped at a script first, both are read: the programs here, the script below.
   const programs = inlinePrograms(spec, args);
-  if (!inline && !module && programs.length > 0) {
-    // Read both ways: the inline programs, and (below) the script the scan stopped at.
+  if (inline || (!module && programs.length > 0)) {
     s.unres('interpreter inline code', c.src);
     for (const p of programs) s.programArg(p, name, c.src);
+    // An inline flag with nothing after it is completed by xargs from its input (`... | xargs python3 -c`).
+    const last = args[args.length - 1];
+    if (c.env.xargs && last?.literal && /^-[A-Za-z]*[ecEpr]$/.test(last.value)) s.unres('non-literal program', c.src);
+    if (repl(fam, args)) s.codeFromStdin(c, 'interpreter', name);
   }
-  if (inline) {
-    s.unres('interpreter inline code', c.src);
-    // Every inline option counts (`perl -e 1 -e '...'`, `node -pe '...'`), its program glued or the next word.
-    for (const p of programs) s.programArg(p, name, c.src);
-    // An inline program given with nothing after its flag is completed by xargs from its input.
-    if (c.env.xargs && args.length > 0 && args[args.length - 1].literal && /^-[A-Za-z]*[ecEpr]$/.test(args[args.length - 1].value)) s.unres('non-literal program', c.src);
-    // -i (python, node), -d (perl's debugger): after the inline code, a REPL reads more code from stdin.
-    if (args.some((a) => a.literal && (/^-[A-Za-z]*i[A-Za-z]*$/.test(a.value) && fam !== 'perl' && fam !== 'ruby' || (fam === 'perl' && /^-[A-Za-z]*d/.test(a.value)) || a.value === '--interactive'))) s.codeFromStdin(c, 'interpreter', name);
-    return;
-  }
+  if (inline) return;
   if (module) {
     // A REPL module (or -i) reads code from stdin; other modules read data there (`... | python3 -m json.tool`).
     const m = args.findIndex((a) => a.literal && /^-[^-]*m/.test(a.value));
@@ -226,6 +222,13 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
 }
 
 /** Python modules that read code from stdin (REPLs and debuggers). */
+/** Whether, after its inline code, the interpreter goes on reading code from stdin: -i (python, node, lua),
+ * --interactive, perl's debugger (-d). */
+function repl(fam: InterpFamily, args: Arg[]): boolean {
+  return args.some((a) => a.literal && (a.value === '--interactive'
+    || (fam === 'perl' ? /^-[A-Za-z]*d/.test(a.value) : fam !== 'ruby' && /^-[A-Za-z]*i[A-Za-z]*$/.test(a.value))));
+}
+
 /** Python modules that run statements given as their arguments. */
 const CODE_ARG_MODULES = new Set(['timeit']);
 
