@@ -54,12 +54,13 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   }
   // A relative name is checked where the line starts and in every directory a `cd` in the line moved to (a command
   // does not say which one it ran in: `cd secrets && perl -ne print key`); so is /proc/self/cwd, the command's own.
-  const starts = [ctx, ...(a.dirs ?? []).map((d) => ({ ...ctx, cwd: resolvePath(spelledOut(d, ctx), ctx.cwd ?? ctx.root) }))];
-  const startsOf = (p: string) => (/^[/~]/.test(p) && !p.startsWith('/proc') ? [ctx] : starts);
+  const only = [ctx];
+  const starts = a.dirs ? [ctx, ...a.dirs.map((d) => ({ ...ctx, cwd: resolvePath(spelledOut(d, ctx), ctx.cwd ?? ctx.root) }))] : only;
+  const startsOf = (p: string) => (starts === only || (/^[/~]/.test(p) && !p.startsWith('/proc')) ? only : starts);
   for (const f of a.files) {
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
     // The analysis joins a relative operand with the directory of an earlier `cd` itself; /proc/self/cwd it cannot.
-    for (const at of f.path.startsWith('/proc') ? starts : [ctx]) {
+    for (const at of f.path.startsWith('/proc') ? starts : only) {
       const paths = bashPaths(f.path, at);
       if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
       for (const p of paths) {
