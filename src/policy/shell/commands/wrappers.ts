@@ -111,7 +111,7 @@ function tmux(s: Sink, name: string, args: Arg[], c: Call): void {
 }
 
 /** The wrappers wrapper() knows by name (RUNNERS adds the simple ones). */
-export const WRAPPER_NAMES: readonly string[] = ['sudo', 'doas', 'env', 'command', 'builtin', 'exec', 'nohup', 'setsid', 'unbuffer', 'catchsegv', 'time', 'timeout', 'nice', 'stdbuf', 'ionice', 'chrt', 'taskset', 'flock', 'chroot', 'watch', 'su', 'runuser', 'script', 'busybox', 'toybox', 'xargs', 'parallel', 'find', 'sg', 'gdb', 'cgdb', 'tmux', 'screen', 'docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'nix-shell', 'nix'];
+export const WRAPPER_NAMES: readonly string[] = ['sudo', 'doas', 'env', 'command', 'builtin', 'exec', 'nohup', 'setsid', 'unbuffer', 'catchsegv', 'time', 'timeout', 'nice', 'stdbuf', 'ionice', 'chrt', 'taskset', 'flock', 'chroot', 'watch', 'su', 'runuser', 'script', 'busybox', 'toybox', 'xargs', 'parallel', 'find', 'sg', 'newgrp', 'gdb', 'cgdb', 'tmux', 'screen', 'docker', 'podman', 'nerdctl', 'kubectl', 'oc', 'nix-shell', 'nix'];
 
 /** Where the wrapped command starts in `args` (-1: none we can name), its label, and what it inherits. */
 export interface Wrapped { index: number; via: string; env?: Env; stdin?: StdinInfo }
@@ -329,6 +329,11 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
     case 'find':
       self();
       find(s, name, args, c);
+      return { index: -1, via };
+    case 'newgrp':
+      // newgrp [GROUP] starts a new shell, which reads its input as commands.
+      self();
+      s.shellStdin(c);
       return { index: -1, via };
     case 'sg': {
       // sg GROUP [-c] COMMAND runs the command with /bin/sh -c.
