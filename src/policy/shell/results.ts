@@ -81,6 +81,10 @@ export class Results {
     const t = target.value;
     // With CDPATH set, `cd name` may go to a directory of CDPATH instead.
     if (this.cdpath && !/^(\/|~|\.\.?(\/|$))/.test(t)) { this.cwd = null; return; }
+    // `~+` is $PWD, `~-` is $OLDPWD (not followed): `cd ~+/secrets` is `cd secrets`.
+    if (/^~-(\/|$)/.test(t)) { this.cwd = null; return; }
+    const plus = /^~\+(\/|$)/.test(t) ? `./${t.slice(3)}` : t;
+    if (plus !== t) { if (this.cwd !== null) this.cwd = normPath(this.cwd === '' ? plus : `${this.cwd}/${plus}`); return; }
     if (/^[/~]/.test(t)) this.cwd = normPath(t);
     else if (this.cwd !== null) this.cwd = this.cwd === '' ? normPath(t) : normPath(`${this.cwd}/${t}`);
   }

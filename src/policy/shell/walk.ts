@@ -13,6 +13,7 @@ import { ansiC, braceExpand, dqUnescape, heredocUnescape, mayAssign } from './te
 import { analyzeCommand, envVar, wrapper } from './commands/index.ts';
 import { EVALUATED_SUBSCRIPT } from './commands/builtins.ts';
 import { Results } from './results.ts';
+import { interpFamily, SHELL_RE } from './commands/interpreters.ts';
 import { passesFileThrough, PROCSUB_READERS } from './commands/data.ts';
 
 const DECLARATIONS = new Set(['declare', 'typeset', 'export', 'local', 'readonly']);
@@ -486,6 +487,8 @@ export class Analyzer extends Results implements Sink {
       if (!left) continue;
       this.procPending.delete(a);
       for (const t of left) this.unres('process substitution', t);
+      // Read by a shell or interpreter (`bash <(echo cmd)`, `source <(...)`), what it prints is run: as from a pipe.
+      if (argv.some((w) => w.literal && runsWhatItReads(keyOf(basename(w.value))))) this.unres('pipe to shell', c.src);
     }
   }
 
@@ -702,3 +705,7 @@ function heredocBody(r: HereDoc): string | null {
   return r.delimiter?.quoted ? raw : heredocUnescape(raw);
 }
 
+/** Commands that run the text of a file operand: shells, `source`/`.`, `eval`-like builtins, language interpreters. */
+function runsWhatItReads(key: string): boolean {
+  return SHELL_RE.test(key) || key === 'source' || key === '.' || interpFamily(key) !== null;
+}

@@ -253,8 +253,10 @@ export function network1(s: Sink, key: string, name: string, args: Arg[], c: Cal
         const m = /^(tcp[46]?|udp[46]?|ssl|openssl|tcp-connect|udp-connect|sctp|dccp|proxy|socks4a?|socks5):([^:,]+)/i.exec(v);
         if (m && !/listen/i.test(m[1])) s.net(m[2], name);
         // File addresses: OPEN/GOPEN/FILE read and write the file, CREATE writes it, PIPE makes it (a named pipe).
-        const f = /^(open|gopen|file|create|pipe|unix-connect|unix-client|unix-sendto|unix):([^,]*)/i.exec(v);
-        if (f && a.literal) {
+        // A dual address (`OPEN:.env!!STDOUT`) reads one and writes the other: each half is an address.
+        for (const half of v.split('!!')) {
+          const f = /^(open|gopen|file|create|pipe|unix-connect|unix-client|unix-sendto|unix):([^,!]*)/i.exec(half);
+          if (!f || !a.literal) continue;
           const kind = f[1].toLowerCase();
           if (kind !== 'create') s.file(literalArg(f[2]), 'read', name);
           if (kind !== 'unix-connect') s.file(literalArg(f[2]), 'write', name);

@@ -148,7 +148,8 @@ export function wrapper(s: Sink, key: string, name: string, path: string, args: 
       let j = args.length - o.operands.length;
       while (args[j] && args[j].literal && args[j].value === '-') j++;
       // env takes any NAME=VALUE whose name has no '=' (BASH_FUNC_f%%=... included), not only shell names.
-      while (args[j] && args[j].literal && /^[^=]+=/.test(args[j].value)) { envAssignWord(s, args[j], c); j++; }
+      // `PATH=$PATH` is an assignment too: its name is literal, only its value is expanded.
+      while (args[j] && /^[^=]+=/.test(args[j].literal ? args[j].value : args[j].head ?? '')) { envAssignWord(s, args[j], c); j++; }
       const split = o.opts.find((x) => x.name === '-S' || x.name === '--split-string');
       if (split) {
         // `env -S 'cmd args'` splits its string into words itself.
