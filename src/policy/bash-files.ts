@@ -67,7 +67,8 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
       const paths = bashPaths(f.path, at);
       if (paths === null) return deny(`Bash command's file argument '${f.path}' is a glob that cannot be checked (too many matches, or a directory that cannot be read)`, 'unresolvable:file glob');
       for (const p of paths) {
-        const d = checkBashPath(files, f, p, at) ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, at) : null);
+        const d = checkBashPath(files, f, p, at)
+          ?? (f.mode === 'read' ? deniedTree(files, p, `'${f.path}'`, at) : f.tree ? protectedInTree(files, f, p, at) : null);
         if (d) return d;
       }
     }
@@ -212,6 +213,58 @@ function deniedChildren(files: NonNullable<CompiledPolicy['files']>, abs: string
   const children = (real !== abs ? [abs, real] : [abs]).map((d) => viewPath(`${d}/aflock-probe-child`, ctx.root));
   const inner = firstMatch(files.deny, children, 'deny');
   return inner ? deny(`Bash command reads directory ${shown}, whose files match deny pattern '${inner.source}'`, inner.source) : null;
+}
+
+/**
+ * The files no tool may write whatever the policy says (EvalContext.protectedFiles: the policy, its sub-policies, a
+ * `.git` file): a Bash write to one, or a tree write of a directory holding one (`rm -rf .`), is refused.
+ */
+export function bashWritesProtected(writes: readonly ShellAnalysis['files'][number][], protectedFiles: readonly string[], ctx: EvalContext): Decision | null {
+  for (const f of writes) {
+    if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
+    for (const p of bashPaths(f.path, ctx) ?? [f.path]) {
+      for (const v of pathViews(p, ctx)) {
+        const hit = protectedFiles.find((x) => x === v.abs || (f.tree && (v.abs === '/' || x.startsWith(`${v.abs}/`))));
+        if (!hit) continue;
+        const what = hit === v.abs ? `Bash command writes '${f.path}' (${f.command})` : `Bash command '${f.command}' changes everything under '${f.path}', which holds '${hit}'`;
+        return deny(`${what}: the policy, a sub-policy and the .git file naming the repository are always read-only`, 'protected-file');
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Principle: a tree write (`rm -r dir`, `chmod -R`, `mv dir`, `find dir -delete`, `git clean -x`) reaches every path
+ * under the directory, so a directory that holds a denied or read-only path is not the agent's to remove or change.
+ * The directory is walked as it is now (links not followed: rm removes a link, not its target); git's own commands
+ * never touch `.git`. A tree too large to walk, or one that cannot be listed, is refused: it cannot be checked.
+ */
+function protectedInTree(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {
+  if (files.deny.length === 0 && files.readOnly.length === 0) return null;
+  const abs = resolvePath(path, ctx.cwd ?? ctx.root);
+  const dir = physicalOf(path, abs, ctx) ?? abs;
+  if (!ctx.walkTree) return deny(`Bash command '${f.command}' changes everything under '${f.path}', which cannot be checked for protected files here`, 'unresolvable:tree write');
+  const gitOwn = /(^|\/)git /.test(f.command);
+  let hit: { rule: string; abs: string; ro: boolean } | null = null;
+  const outcome = ctx.walkTree(dir, (p, isDir) => {
+    if (gitOwn && p.endsWith('/.git')) return 'skip';
+    const view = viewPath(p, ctx.root);
+    // A directory of a protected tree (`secrets` for `secrets/**`) is inside it, as for a directory operand.
+    const views = isDir ? [view, viewPath(`${p}/aflock-probe-child`, ctx.root)] : [view];
+    const denied = firstMatch(files.deny, views, 'deny');
+    const ro = denied ? undefined : firstMatch(files.readOnly, views, 'deny');
+    if (!denied && !ro) return 'go';
+    hit = { rule: (denied ?? ro)!.source, abs: p, ro: !denied };
+    return 'stop';
+  });
+  if (outcome === 'too-large' || outcome === 'unreadable') {
+    return deny(`Bash command '${f.command}' changes everything under '${f.path}', which is ${outcome === 'too-large' ? 'too large' : 'not readable'} to check for denied and read-only files`, 'unresolvable:tree write');
+  }
+  if (!hit) return null;
+  const { rule, abs: found, ro } = hit as { rule: string; abs: string; ro: boolean };
+  const shown = viewPath(found, ctx.root).rel ?? found;
+  return deny(`Bash command '${f.command}' changes everything under '${f.path}', which holds ${ro ? 'read-only' : 'denied'} '${shown}' (matches '${rule}'); name the files it should change instead`, rule);
 }
 
 function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {

@@ -6,7 +6,7 @@ import { toolNameMatches, toolPatternMatches, type ToolPattern } from './pattern
 import { firstMatch, pathViews, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
-import { argumentPaths, checkBashFiles, codePaths, IGNORED_PATHS } from './bash-files.ts';
+import { argumentPaths, bashWritesProtected, checkBashFiles, codePaths, IGNORED_PATHS } from './bash-files.ts';
 import { analyzeShell, commandMatches, hiddenCode, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
@@ -33,6 +33,11 @@ export interface EvalContext {
    * `cat .en?` is checked as `cat .env`. Without it, a globbed path that could touch a file is refused.
    */
   readonly expandGlob?: (absPattern: string) => string[] | null;
+  /**
+   * Walks the tree under a directory (walkTree in src/fstree.ts), for a tree write (`rm -r dir`) that may reach a
+   * protected path under it. Without it, a tree write of an existing directory under file rules is refused.
+   */
+  readonly walkTree?: (dir: string, visit: (abs: string, dir: boolean) => 'stop' | 'skip' | 'go') => 'done' | 'stopped' | 'too-large' | 'unreadable';
   /** The home directory `~` expands to in Bash file arguments. */
   readonly home?: string;
   /**
@@ -173,6 +178,14 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
     if (typeof raw === 'string' && raw !== '') {
       const hit = pathViews(raw, ctx).find((v) => ctx.protectedFiles!.includes(v.abs));
       if (hit) return deny(`File '${hit.abs}' is always read-only (the policy, a sub-policy, or the .git file naming the repository)`, 'protected-file');
+    }
+  }
+  // The same for what a Bash command writes, a tree write (`rm -r dir`) included, whatever the files rules say.
+  if (bash) {
+    const writes = bash.get().files.filter((f) => f.mode === 'write');
+    if (writes.length > 0 && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
+      const d = bashWritesProtected(writes, ctx.protectedFiles, ctx);
+      if (d) return d;
     }
   }
 

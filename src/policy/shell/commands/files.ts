@@ -77,13 +77,13 @@ export const FILE_CMDS: Record<string, FileSpec> = {
     target: ['-t', '--target-directory'], ops: 'copy' },
   mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' },
   tee: { ops: 'write' }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
-  rm: WRITE, rmdir: WRITE, unlink: WRITE, mkfifo: { v: 'm', ops: 'write' }, mknod: { v: 'm', ops: 'write' },
+  rm: { ops: 'write', tree: ['-r', '-R', '--recursive'] }, rmdir: WRITE, unlink: WRITE, mkfifo: { v: 'm', ops: 'write' }, mknod: { v: 'm', ops: 'write' },
   mkdir: { v: 'm', vl: ['--mode'], ops: 'write' },
   shred: { v: 'ns', vl: ['--iterations', '--size', '--random-source'], ops: 'write' },
   truncate: { v: 'sr', r: ['-r', '--reference'], vl: ['--size', '--reference'], ops: 'write' },
-  chmod: { flagRe: /^-[Rvcf]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
-  chown: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
-  chgrp: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write' },
+  chmod: { flagRe: /^-[Rvcf]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
+  chown: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
+  chgrp: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
   zip: { v: 'bntPOsZ', w: ['-O', '--output-file'], x: ['-TT', '--unzip-command'], vl: ['-TT', '--unzip-command'],
     first: 'write', ops: 'read' },
   unzip: { v: 'dP', w: ['-d'], first: 'read', ops: 'none' },
@@ -135,12 +135,13 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
   if (spec.first === 'read' && ops.length) { s.file(ops[0], 'read', name); ops = ops.slice(1); }
   const target = spec.target && o.opts.find((x) => spec.target?.includes(x.name));
   const inplace = spec.inplace?.some((f) => o.flags.has(f) || o.opts.some((x) => x.name === f));
+  const tree = spec.tree?.some((f) => o.flags.has(f)) ?? false;
   switch (spec.ops) {
     case 'read':
       for (const f of ops) { s.file(f, 'read', name); if (inplace) s.file(f, 'write', name); }
       break;
     case 'write':
-      for (const f of ops) s.file(f, 'write', name);
+      for (const f of ops) s.file(f, 'write', name, tree);
       break;
     case 'rw':
       for (const f of ops) { s.file(f, 'read', name); s.file(f, 'write', name); }
@@ -154,7 +155,8 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
     case 'link': {
       const sources = target ? ops : ops.length > 1 ? ops.slice(0, -1) : ops;
       const dest = target ? target.value : ops.length > 1 ? ops[ops.length - 1] : undefined;
-      for (const f of sources) { s.file(f, 'read', name); if (spec.ops === 'move') s.file(f, 'write', name); }
+      // Moving a directory moves everything under it: a tree write of the source.
+      for (const f of sources) { s.file(f, 'read', name); if (spec.ops === 'move') s.file(f, 'write', name, true); }
       s.file(dest, 'write', name);
       break;
     }
@@ -228,7 +230,10 @@ export function find(s: Sink, name: string, args: Arg[], c: Call): void {
       if (inner.length) s.run(inner, { ...c, env: { ...c.env, xargs: false } }, 'find -exec');
       k = e;
     } else if (v === '-delete') {
-      for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name);
+      // With no test on names, -delete removes whatever it finds under its roots: a tree write (with one, the named
+      // files are the writes, above).
+      const named = args.some((a) => a.literal && /^-(i?name|i?path|i?wholename|i?regex)$/.test(a.value));
+      for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name, !named);
     } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(v)) {
       s.file(args[k + 1], 'write', name);
       k++;

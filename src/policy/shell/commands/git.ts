@@ -1,7 +1,7 @@
 // git: the configuration keys and options that make it run a command, the URLs it connects to, and the
 // subcommands that read the files they name (`git add .env && git show :.env` must not launder a denied file).
 import { argText, literalArg, type Arg, type Call, type Sink } from '../types.ts';
-import { scan } from '../options.ts';
+import { scan, type FileSpec } from '../options.ts';
 
 /** git configuration keys whose value is a command git runs (or a transport that runs one). */
 export const GIT_EXEC_KEY = new RegExp(`^(${[
@@ -26,6 +26,15 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
   const rest = o.operands;
   const sub = rest[0]?.literal ? rest[0].value : '';
   const subArgs = rest.slice(1);
+  // `git -C dir` runs in dir: the paths it is given are relative to it (several -C options compose).
+  const dirs = o.opts.filter((x) => x.name === '-C');
+  const here = (a: Arg | undefined): Arg | undefined => {
+    if (!a || !dirs.length || !a.literal || /^[/~]/.test(a.value)) return a;
+    if (dirs.some((d) => !d.value?.literal)) { s.unres('unknown working directory', c.src); return a; }
+    const base = dirs.reduce((acc, d) => (d.value!.value.startsWith('/') ? d.value!.value : `${acc}/${d.value!.value}`), '.');
+    return literalArg(`${base}/${a.value}`);
+  };
+  const file = (a: Arg | undefined, mode: 'read' | 'write', tree = false) => s.file(here(a), mode, `${name} ${sub}`, tree);
   if (subArgs.some((a) => /^ext::|^fd::/.test(argText(a)) || /^--(upload-pack|receive-pack|exec)\b/.test(argText(a)))
     || (['clone', 'fetch', 'pull', 'ls-remote', 'archive'].includes(sub) && subArgs.some((a) => a.literal && /^-u/.test(a.value)))) {
     s.unres('git command-execution option', c.src);
@@ -67,15 +76,82 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
       break;
     // Commands that read the files they name: `git add .env && git show :.env` must not launder a denied file.
     case 'add': case 'stage': case 'blame': case 'annotate': case 'hash-object': case 'diff':
-      for (const a of ops) if (!(a.literal && a.value === '--')) s.file(a, 'read', `${name} ${sub}`);
+      for (const a of ops) if (!(a.literal && a.value === '--')) file(a, 'read');
       break;
     case 'show': case 'cat-file':
       // `<rev>:<path>` (or `:<path>`, the index) names a file's content in git's own syntax.
       for (const a of ops) {
         const m = a.literal ? /^[^:/]*:(?!\/\/)(.+)$/.exec(a.value) : null;
-        if (m) s.file(literalArg(m[1]), 'read', `${name} ${sub}`);
+        if (m) file(literalArg(m[1]), 'read');
       }
       break;
+    default:
+      worktreeWrites(sub, subArgs, file);
+  }
+}
+
+type FileReport = (a: Arg | undefined, mode: 'read' | 'write', tree?: boolean) => void;
+
+/**
+ * Subcommands that write the working tree at the paths they are given: `git checkout -- f`, `git restore f` and
+ * `git rm f` rewrite or remove f, `git mv` moves it, `git clean` and `git stash -u` remove untracked files. A
+ * directory is a tree write (every protected path under it counts) where git may change files under it that the
+ * agent could not have changed first: a source other than the index (`git checkout HEAD~3 -- .`, `git restore -s`),
+ * `git rm -r`, `git mv`, `git clean -x` (ignored files such as .env), `git stash -u`/`-a`. A plain `git checkout .`
+ * only restores what the index holds, which for a file the agent cannot write is what is there already: a write of
+ * the directory's own name, not a tree. What a branch switch, `reset --hard`, `stash pop`, `apply` or a merge writes
+ * is decided by repository content, not by the line: the kernel sandbox holds those.
+ */
+function worktreeWrites(sub: string, args: Arg[], file: FileReport): void {
+  const dashes = args.findIndex((a) => a.literal && a.value === '--');
+  const before = dashes < 0 ? args : args.slice(0, dashes);
+  const after = dashes < 0 ? [] : args.slice(dashes + 1);
+  const flag = (...names: string[]) => before.some((a) => a.literal && (names.includes(a.value)
+    || names.some((n) => /^-[A-Za-z]$/.test(n) && /^-[A-Za-z]+$/.test(a.value) && a.value.includes(n[1]))));
+  const operands = (spec: FileSpec) => [...scan(before, spec).operands, ...after];
+  switch (sub) {
+    case 'checkout': {
+      const o = scan(before, { v: 'bBt', vl: ['--orphan', '--conflict', '--pathspec-from-file'], ops: 'none' });
+      if (o.opts.some((x) => x.name === '-b' || x.name === '-B' || x.name === '--orphan')) return; // a new branch
+      // `git checkout <tree-ish> -- paths`, or without `--` words any of which may be a path.
+      const source = dashes >= 0 ? o.operands.length > 0 : o.operands.length > 1;
+      const paths = dashes >= 0 ? after : o.operands;
+      for (const a of paths) file(a, 'write', source);
+      return;
+    }
+    case 'restore': {
+      const o = scan(before, { v: 's', vl: ['--source', '--conflict', '--pathspec-from-file'], ops: 'none' });
+      const staged = o.flags.has('-S') || o.flags.has('--staged');
+      const worktree = o.flags.has('-W') || o.flags.has('--worktree');
+      if (staged && !worktree) return; // the index only
+      const source = o.opts.some((x) => x.name === '-s' || x.name === '--source');
+      for (const a of [...o.operands, ...after]) file(a, 'write', source);
+      return;
+    }
+    case 'rm':
+      if (flag('--cached')) return;
+      for (const a of operands({ vl: ['--pathspec-from-file'], ops: 'none' })) file(a, 'write', flag('-r'));
+      return;
+    case 'mv': {
+      const ops = operands({ ops: 'none' });
+      for (const a of ops.slice(0, -1)) { file(a, 'read'); file(a, 'write', true); }
+      file(ops[ops.length - 1], 'write');
+      return;
+    }
+    case 'clean': {
+      if (flag('-n', '--dry-run')) return;
+      const ops = operands({ v: 'e', vl: ['--exclude'], ops: 'none' });
+      for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', flag('-x', '-X'));
+      return;
+    }
+    case 'stash': {
+      const verb = before[0]?.literal && !before[0].value.startsWith('-') ? before[0].value : 'push';
+      if (!['push', 'save'].includes(verb) || !flag('-u', '-a', '--include-untracked', '--all')) return;
+      const o = scan(verb === before[0]?.value ? before.slice(1) : before, { v: 'm', vl: ['--message', '--pathspec-from-file'], ops: 'none' });
+      const ops = verb === 'save' ? after : [...o.operands, ...after];
+      for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', true);
+      return;
+    }
     default:
   }
 }

@@ -173,6 +173,9 @@ export function copyRemote(s: Sink, key: string, name: string, args: Arg[], c: C
     if (host !== null) { s.net(host, name); return; }
     const last = i === ops.length - 1 && ops.length > 1;
     s.file(a, last ? 'write' : 'read', name);
+    // rsync --delete (and its spellings) removes what the source lacks, every path under the destination;
+    // --remove-source-files removes what it copied, every file under a source.
+    if (key === 'rsync' && [...o.flags].some((f) => (last ? /^--(delete|del$)/ : /^--remove-source-files$/).test(f))) s.file(a, 'write', name, true);
   });
 }
 

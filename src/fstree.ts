@@ -1,0 +1,43 @@
+// Walks a directory tree for the analyzer: a tree write (`rm -r dir`, `chmod -R`, `mv dir`) reaches every path under
+// the directory, so the evaluator looks for a protected one there. Symbolic links are reported, not followed (rm
+// removes a link, not what it points to). Bounded: a tree larger than the limit cannot be checked.
+import { readdirSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type TreeVisit = (abs: string, dir: boolean) => 'stop' | 'skip' | 'go';
+
+/**
+ * Calls visit for every path under dir (not dir itself), depth first; 'skip' does not enter a directory, 'stop' ends
+ * the walk. Returns 'stopped', 'done' (also when dir is not a directory), 'too-large' past `limit` entries, or
+ * 'unreadable' when a directory cannot be listed.
+ */
+export function walkTree(dir: string, visit: TreeVisit, limit = 200_000): 'done' | 'stopped' | 'too-large' | 'unreadable' {
+  try {
+    if (!lstatSync(dir).isDirectory()) return 'done';
+  } catch {
+    return 'done'; // nothing there to reach
+  }
+  const stack = [dir];
+  let entries = 0;
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    let names;
+    try {
+      names = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue; // removed while we walked
+      return 'unreadable';
+    }
+    entries += names.length;
+    if (entries > limit) return 'too-large';
+    for (const n of names) {
+      const abs = join(d, n.name);
+      const isDir = n.isDirectory();
+      const next = visit(abs, isDir);
+      if (next === 'stop') return 'stopped';
+      if (isDir && next === 'go') stack.push(abs);
+    }
+  }
+  return 'done';
+}
