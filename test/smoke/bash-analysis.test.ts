@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RpcServer, tempDir, text } from '../helpers/rpc.ts';
 
@@ -91,6 +91,57 @@ test('without the sandbox, a path named in inline code, an editor\'s commands or
       assert.not.ok(ok.isError, `${control}: ${text(ok)}`);
       assert.match(text(ok), /SECRET=ordinary/, control);
     }
+  } finally {
+    await s.close();
+  }
+});
+
+test('without the sandbox, recursive and git writes leave read-only, denied and policy files as they were', async () => {
+  // A repository whose read-only package-lock.json differs in the previous commit, a denied cfg/.env (ignored by git,
+  // so only `git clean -x` or `git stash -a` would touch it), and ordinary directories for the controls.
+  const root = tempDir('aflock-tree-writes-');
+  const policyText = JSON.stringify({ tools: { allow: ['Bash'] }, files: { deny: ['**/.env'], readOnly: ['package-lock.json'] } });
+  writeFileSync(join(root, '.aflock'), policyText);
+  writeFileSync(join(root, '.gitignore'), '.env\n');
+  mkdirSync(join(root, 'cfg'));
+  mkdirSync(join(root, 'src'));
+  mkdirSync(join(root, 'build'));
+  writeFileSync(join(root, 'build', 'out.o'), 'x');
+  const git = (...a: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...a], { cwd: root, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+  };
+  git('init', '-q');
+  writeFileSync(join(root, 'package-lock.json'), '{"v":1}');
+  writeFileSync(join(root, 'src', 'a.ts'), 'old');
+  git('add', '-A');
+  git('commit', '-qm', 'one');
+  writeFileSync(join(root, 'package-lock.json'), '{"v":2}');
+  writeFileSync(join(root, 'src', 'a.ts'), 'new');
+  git('commit', '-qam', 'two');
+  writeFileSync(join(root, 'cfg', '.env'), `SECRET=${CANARY}\n`);
+  const s = new RpcServer(['--no-sandbox'], { cwd: root, env: { ...process.env, AFLOCK_HOME: tempDir('aflock-home-') } });
+  await s.initialize({});
+  const state = () => ['package-lock.json', 'cfg/.env', '.aflock'].map((f) => spawnSync('sha256sum', [f], { cwd: root, encoding: 'utf8' }).stdout).join('');
+  const before = state();
+  assert.match(before, /package-lock.json[\s\S]*cfg\/.env[\s\S]*\.aflock/);
+  try {
+    for (const command of ['rm -rf cfg', 'rm -r -f ./', 'chmod -R 000 .', 'mv cfg /tmp/aflock-moved-cfg', 'find cfg -delete',
+      'git checkout HEAD~1 -- .', 'git checkout HEAD~1 -- package-lock.json', 'git restore -s HEAD~1 .', 'git checkout package-lock.json',
+      'git clean -fdx', 'git stash -a', 'rsync -a --delete src/ cfg/', 'echo {} > .aflock', 'rm -rf src/..']) {
+      const r = await s.call('bash', { command });
+      assert.ok(r.isError, `${command} was run: ${text(r)}`);
+      assert.match(text(r), /^Policy denied:/, command);
+      assert.is(state(), before, `${command} changed a protected file`);
+    }
+    // The same kinds of command on what holds nothing protected run and take effect.
+    for (const command of ['rm -rf build', 'git checkout HEAD~1 -- src', 'chmod -R u+w src']) {
+      const r = await s.call('bash', { command });
+      assert.not.ok(r.isError, `${command}: ${text(r)}`);
+    }
+    assert.not.ok(existsSync(join(root, 'build')));
+    assert.is(readFileSync(join(root, 'src', 'a.ts'), 'utf8'), 'old');
+    assert.is(state(), before);
   } finally {
     await s.close();
   }
