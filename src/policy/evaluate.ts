@@ -180,7 +180,14 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
       if (hit) return deny(`File '${hit.abs}' is always read-only (the policy, a sub-policy, or the .git file naming the repository)`, 'protected-file');
     }
   }
-  // The same for what a Bash command writes, a tree write (`rm -r dir`) included, whatever the files rules say.
+
+  // Steps 1-2 and 4-5 depend on the policy and the call alone; step 3 (files) also on the file system, so only it
+  // is decided afresh for a Bash command seen before (ruleSteps).
+  const steps = bash ? bashRuleSteps(policy, call, subject, bash) : { before: rulesBeforeFiles(policy, call, subject, null), after: null };
+  if (steps.before) return steps.before;
+
+  // What a Bash command writes, a tree write (`rm -r dir`) included, may not be the policy file either, whatever the
+  // files rules say (after the rules: a command they refuse does not pay for the look-up).
   if (bash) {
     const writes = bash.get().files.filter((f) => f.mode === 'write');
     if (writes.length > 0 && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
@@ -188,11 +195,6 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
       if (d) return d;
     }
   }
-
-  // Steps 1-2 and 4-5 depend on the policy and the call alone; step 3 (files) also on the file system, so only it
-  // is decided afresh for a Bash command seen before (ruleSteps).
-  const steps = bash ? bashRuleSteps(policy, call, subject, bash) : { before: rulesBeforeFiles(policy, call, subject, null), after: null };
-  if (steps.before) return steps.before;
 
   // 3. files
   if (policy.files) {
