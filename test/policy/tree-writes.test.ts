@@ -52,7 +52,9 @@ test('a recursive write of a directory holding a denied or read-only path is ref
   refused(['rm -rf cfg', 'rm -r -f cfg', 'rm --recursive cfg', 'rm -Rf ./cfg/', 'rm -rf src/../cfg', 'rm -rf cfg -v', 'rm -rf -- cfg',
     'chmod -R 000 cfg', 'chown -R nobody cfg', 'chgrp -R nogroup cfg', 'mv cfg /tmp/elsewhere', 'find cfg -delete',
     'find cfg -type f -delete', 'rsync -a --delete src/ cfg/', 'rsync -a --remove-source-files cfg/ /tmp/x', 'rm -rf c?g', 'rm -rf {cfg,build}',
-    'cd src && rm -rf ../cfg', `rm -rf ${outside}/cfg-link/`, 'timeout 5 rm -rf cfg', 'env rm -rf cfg', 'sudo rm -rf cfg'],
+    'cd src && rm -rf ../cfg', 'find cfg -exec rm -rf {} +', 'find cfg -type f -exec rm {} \\;',
+    'find cfg -execdir sed -i s/x/y/ {} +', `rm -rf ${outside}/cfg-link/`, 'timeout 5 rm -rf cfg', 'env rm -rf cfg',
+    'sudo rm -rf cfg'],
   /changes everything under .*which holds denied 'cfg\/.env'/);
   refused(['rm -rf .', 'rm -rf ./', 'rm -rf *', 'chmod -R a-w .', 'find . -delete', 'rsync -a --delete src/ .'],
     /changes everything under .*which holds (read-only|denied) '(package-lock.json|cfg|cfg\/.env|.git\/config)'/, { protectedFiles: [] });
@@ -86,7 +88,9 @@ test('git never touches .git in a tree write; rm does', () => {
 
 test('ordinary recursive work on trees that hold nothing protected is allowed', () => {
   allowed(['rm -rf build', 'rm -rf node_modules dist', 'rm -rf build/obj', 'chmod -R u+w src', 'find build -delete',
-    "find . -name '*.o' -delete", 'mv build out', 'rsync -a --delete src/ build/', 'rm -rf /tmp/aflock-nothing-here', 'rm -rf missing-dir']);
+    "find . -name '*.o' -delete", "find . -name '*.o' -exec rm {} +", 'find build -exec rm -rf {} +',
+    'find cfg -exec sed -n 1p {} +', 'mv build out', 'rsync -a --delete src/ build/', 'rm -rf /tmp/aflock-nothing-here',
+    'rm -rf missing-dir']);
   // A link to a protected tree inside an ordinary one: rm removes the link, not what it points to.
   allowed(['rm -rf build']);
 });

@@ -202,6 +202,9 @@ export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
 }
 
 
+/** Commands that, run by `find -exec` on what it finds, remove or change it (sed only with -i). */
+const FIND_EXEC_CHANGERS = new Set(['rm', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chgrp', 'mv', 'touch', 'sed', 'perl']);
+
 export function find(s: Sink, name: string, args: Arg[], c: Call): void {
   let k = 0;
   // Leading -H -L -P -D debugopts -Olevel.
@@ -228,6 +231,13 @@ export function find(s: Sink, name: string, args: Arg[], c: Call): void {
       while (e < args.length && !(args[e].literal && (args[e].value === ';' || args[e].value === '+'))) e++;
       const inner = args.slice(k + 1, e);
       if (inner.length) s.run(inner, { ...c, env: { ...c.env, xargs: false } }, 'find -exec');
+      // `find dir -exec rm -rf {} +` with no test on names changes whatever it finds under its roots: a tree write.
+      const named = args.some((a) => a.literal && /^-(i?name|i?path|i?wholename|i?regex)$/.test(a.value));
+      const changer = inner[0]?.literal ? keyOf(inner[0].value) : '';
+      if (!named && FIND_EXEC_CHANGERS.has(changer) && inner.some((a) => a.literal && a.value.includes('{}'))
+        && (changer !== 'sed' || inner.some((a) => a.literal && /^-[^-]*i|^--in-place/.test(a.value)))) {
+        for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name, true);
+      }
       k = e;
     } else if (v === '-delete') {
       // With no test on names, -delete removes whatever it finds under its roots: a tree write (with one, the named
