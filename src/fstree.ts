@@ -14,8 +14,10 @@ export type TreeVisit = (abs: string, dir: boolean) => 'stop' | 'skip' | 'go';
 export function walkTree(dir: string, visit: TreeVisit, limit = 200_000): 'done' | 'stopped' | 'too-large' | 'unreadable' {
   try {
     if (!lstatSync(dir).isDirectory()) return 'done';
-  } catch {
-    return 'done'; // nothing there to reach
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // Nothing there to reach; anything else (no permission, Deno without --allow-read) cannot be checked.
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'done' : 'unreadable';
   }
   const stack = [dir];
   let entries = 0;
