@@ -1,7 +1,7 @@
 // Walks a directory tree for the analyzer: a tree write (`rm -r dir`, `chmod -R`, `mv dir`) reaches every path under
 // the directory, so the evaluator looks for a protected one there. Symbolic links are reported, not followed (rm
 // removes a link, not what it points to). Bounded: a tree larger than the limit cannot be checked.
-import { readdirSync, lstatSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type TreeVisit = (abs: string, dir: boolean) => 'stop' | 'skip' | 'go';
@@ -11,7 +11,7 @@ export type TreeVisit = (abs: string, dir: boolean) => 'stop' | 'skip' | 'go';
  * the walk. Returns 'stopped', 'done' (also when dir is not a directory), 'too-large' past `limit` entries, or
  * 'unreadable' when a directory cannot be listed.
  */
-export function walkTree(dir: string, visit: TreeVisit, limit = 200_000): 'done' | 'stopped' | 'too-large' | 'unreadable' {
+export function walkTree(dir: string, visit: TreeVisit, limit = 200_000, followLinks = false): 'done' | 'stopped' | 'too-large' | 'unreadable' {
   try {
     if (!lstatSync(dir).isDirectory()) return 'done';
   } catch (e) {
@@ -19,7 +19,17 @@ export function walkTree(dir: string, visit: TreeVisit, limit = 200_000): 'done'
     // Nothing there to reach; anything else (no permission, Deno without --allow-read) cannot be checked.
     return code === 'ENOENT' || code === 'ENOTDIR' ? 'done' : 'unreadable';
   }
+  try {
+    return walk(dir, visit, limit, followLinks);
+  } catch {
+    return 'unreadable'; // a directory or link that cannot be resolved or looked at cannot be checked
+  }
+}
+
+function walk(dir: string, visit: TreeVisit, limit: number, followLinks: boolean): 'done' | 'stopped' | 'too-large' | 'unreadable' {
   const stack = [dir];
+  // Following links, each directory is entered once (a link may point back up the tree).
+  const entered = new Set<string>(followLinks ? [realpathSync(dir)] : []);
   let entries = 0;
   while (stack.length > 0) {
     const d = stack.pop()!;
@@ -34,11 +44,27 @@ export function walkTree(dir: string, visit: TreeVisit, limit = 200_000): 'done'
     entries += names.length;
     if (entries > limit) return 'too-large';
     for (const n of names) {
-      const abs = join(d, n.name);
-      const isDir = n.isDirectory();
+      let abs = join(d, n.name);
+      let isDir = n.isDirectory();
+      if (followLinks && n.isSymbolicLink()) {
+        // What the link points to is what a command that follows links changes: visit that instead.
+        try {
+          abs = realpathSync(abs);
+          isDir = statSync(abs).isDirectory();
+        } catch {
+          // dangling: nothing to reach through it
+        }
+      }
       const next = visit(abs, isDir);
       if (next === 'stop') return 'stopped';
-      if (isDir && next === 'go') stack.push(abs);
+      if (isDir && next === 'go') {
+        if (followLinks) {
+          const real = n.isSymbolicLink() ? abs : realpathSync(abs);
+          if (entered.has(real)) continue;
+          entered.add(real);
+        }
+        stack.push(abs);
+      }
     }
   }
   return 'done';

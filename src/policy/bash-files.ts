@@ -5,7 +5,9 @@
 import type { CompiledPolicy } from './compile.ts';
 import type { Decision, EvalContext } from './evaluate.ts';
 import { firstMatch, pathViews, physicalOf, resolvePath, viewPath } from './paths.ts';
+import { compileGlob, type Glob } from './patterns.ts';
 import { namesOnly, type ShellAnalysis } from './shell/index.ts';
+import { normPath, UNKNOWN_TREE_WRITE, type NameTest } from './shell/types.ts';
 
 const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', reason, rule });
 
@@ -44,6 +46,12 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
   const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
   if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
+  const unknownTree = unknownTreeWrite(a);
+  if (unknownTree) return unknownTree;
+  // A write through a link the same line makes (`ln -s cfg z && rm -rf z/`, `cp -al cfg z && chmod -R 000 z`) reaches
+  // what the link points to, which is not there to check when the line is judged.
+  const through = writeThroughNewLink(a);
+  if (through) return deny(`Bash command writes '${through.path}' (${through.command}) through a link the same line creates, which cannot be checked before the link exists; run the commands separately`, 'unresolvable:link created in the line');
   // `..` is taken after links (physicalOf), but a link the same line creates does not exist yet when the line is
   // judged (`ln -s src/sub l && cat l/../../secrets/key`): such a line with a path through `..` is refused.
   if (createsLinks(a)) {
@@ -124,6 +132,22 @@ function fileUrlPath(u: string): string | null {
 }
 
 /** Whether the line makes symbolic links (`ln -s`, `cp -s`, `link` makes hard links and needs no `..` care). */
+/** Commands that make links (symbolic or hard: `ln`, `link`, `cp -s`/`-l`/`--link`). */
+function makesLinks(c: ShellAnalysis['commands'][number]): boolean {
+  const base = c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase();
+  return base === 'ln' || base === 'link'
+    || (base === 'cp' && c.args.some((x) => /^-[A-Za-z]*[sl]/.test(x) || /^--(sym|link)/.test(x)));
+}
+
+/** A write (not by the link command itself) to a name a link command of the line writes, or to a path under it. */
+function writeThroughNewLink(a: ShellAnalysis): ShellAnalysis['files'][number] | undefined {
+  const makers = new Set(a.commands.filter(makesLinks).map((c) => c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase()));
+  if (makers.size === 0) return undefined;
+  const linkNames = a.files.filter((f) => f.mode === 'write' && makers.has(f.command)).map((f) => normPath(f.path));
+  return a.files.find((f) => f.mode === 'write' && !makers.has(f.command)
+    && linkNames.some((n) => { const p = normPath(f.path); return p === n || p.startsWith(`${n}/`); }));
+}
+
 function createsLinks(a: ShellAnalysis): boolean {
   return a.commands.some(isLinkCommand);
 }
@@ -224,14 +248,32 @@ export function bashWritesProtected(writes: readonly ShellAnalysis['files'][numb
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
     for (const p of bashPaths(f.path, ctx) ?? [f.path]) {
       for (const v of pathViews(p, ctx)) {
-        const hit = protectedFiles.find((x) => x === v.abs || (f.tree && (v.abs === '/' || x.startsWith(`${v.abs}/`))));
+        const under = (x: string) => (v.abs === '/' || x.startsWith(`${v.abs}/`))
+          && (!f.only || reachesName(f.only, x.slice(v.abs === '/' ? 1 : v.abs.length + 1).split('/')));
+        const hit = protectedFiles.find((x) => x === v.abs || (f.tree && under(x)));
         if (!hit) continue;
-        const what = hit === v.abs ? `Bash command writes '${f.path}' (${f.command})` : `Bash command '${f.command}' changes everything under '${f.path}', which holds '${hit}'`;
+        const what = hit === v.abs ? `Bash command writes '${f.path}' (${f.command})` : `Bash command '${f.command}' changes ${f.only ? 'files' : 'everything'} under '${f.path}', which holds '${hit}'`;
         return deny(`${what}: the policy, a sub-policy and the .git file naming the repository are always read-only`, 'protected-file');
       }
     }
   }
   return null;
+}
+
+/** A tree write of directories the text does not name (`rm -rf "$d"`, `xargs rm -rf`): no rule can be checked. */
+export function unknownTreeWrite(a: ShellAnalysis): Decision | null {
+  const u = a.unresolvable.find((x) => x.construct === UNKNOWN_TREE_WRITE);
+  return u ? deny(`Bash command removes or changes files it does not name (${u.detail}: a path decided at run time, xargs' input or a git pathspec), which file rules cannot be checked against; name them literally`, `unresolvable:${UNKNOWN_TREE_WRITE}`) : null;
+}
+
+/** Whether a tree write narrowed by name tests reaches a path (its segments below the directory): a segment passes. */
+function reachesName(only: readonly NameTest[], segments: readonly string[]): boolean {
+  try {
+    const tests = only.map((t) => ({ glob: compileGlob(t.fold ? t.glob.toLowerCase() : t.glob, 'path'), fold: t.fold }));
+    return segments.some((seg) => tests.every((t) => t.glob.matches(t.fold ? seg.toLowerCase() : seg)));
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -244,11 +286,63 @@ function protectedInTree(files: NonNullable<CompiledPolicy['files']>, f: ShellAn
   if (files.deny.length === 0 && files.readOnly.length === 0) return null;
   const abs = resolvePath(path, ctx.cwd ?? ctx.root);
   const dir = physicalOf(path, abs, ctx) ?? abs;
-  if (!ctx.walkTree) return deny(`Bash command '${f.command}' changes everything under '${f.path}', which cannot be checked for protected files here`, 'unresolvable:tree write');
+  const what = `Bash command '${f.command}' changes ${f.only ? `files named ${f.only.map((t) => `'${t.glob}'`).join(' and ')}` : 'everything'} under '${f.path}'`;
+  if (!ctx.walkTree) return deny(`${what}, which cannot be checked for protected files here`, 'unresolvable:tree write');
+  // One walk per directory and kind of write in a decision, and one budget of entries for all of them: a line that
+  // names a large tree many times (`rm -rf big big/ ./big`) costs one walk, not many.
+  const memo = treeMemo(ctx);
   const gitOwn = /(^|\/)git /.test(f.command);
-  let hit: { rule: string; abs: string; ro: boolean } | null = null;
-  const outcome = ctx.walkTree(dir, (p, isDir) => {
+  const key = `${dir}\0${f.tree}\0${gitOwn}\0${JSON.stringify(f.only ?? null)}`;
+  let found = memo.found.get(key);
+  if (found === undefined) {
+    found = walkForProtected(files, f, dir, gitOwn, ctx, memo);
+    memo.found.set(key, found);
+  }
+  if (found === 'too-large' || found === 'unreadable') {
+    return deny(`${what}, which is ${found === 'too-large' ? 'too large' : 'not readable'} to check for denied and read-only files`, 'unresolvable:tree write');
+  }
+  if (!found) return null;
+  const shown = viewPath(found.abs, ctx.root).rel ?? found.abs;
+  return deny(`${what}, which holds ${found.ro ? 'read-only' : 'denied'} '${shown}' (matches '${found.rule}'); name the files it should change instead`, found.rule);
+}
+
+type TreeFinding = { rule: string; abs: string; ro: boolean } | null | 'too-large' | 'unreadable';
+interface TreeMemo { found: Map<string, TreeFinding>; budget: number }
+/** Entries all the tree walks of one decision may visit together (the sandbox's scan has the same bound). */
+const TREE_BUDGET = 200_000;
+const treeMemos = new WeakMap<object, TreeMemo>();
+
+/** The memo of one decision: keyed by its realpath memo, which every context derived from the call's shares. */
+function treeMemo(ctx: EvalContext): TreeMemo {
+  const owner: object = ctx.realpath ?? ctx;
+  let m = treeMemos.get(owner);
+  if (!m) treeMemos.set(owner, (m = { found: new Map(), budget: TREE_BUDGET }));
+  return m;
+}
+
+function walkForProtected(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], dir: string,
+  gitOwn: boolean, ctx: EvalContext, memo: TreeMemo): TreeFinding {
+  // With name tests (`find . -name '*.o' -delete`), only files that pass them are reached, with what is under them.
+  let tests: { glob: Glob; fold: boolean }[] | undefined;
+  try {
+    tests = f.only?.map((t) => ({ glob: compileGlob(t.fold ? t.glob.toLowerCase() : t.glob, 'path'), fold: t.fold }));
+  } catch {
+    tests = undefined; // a test this glob dialect cannot read: every file under the roots may be reached
+  }
+  const reached = (p: string) => {
+    if (!tests) return true;
+    const base = p.slice(p.lastIndexOf('/') + 1);
+    return tests.every((t) => t.glob.matches(t.fold ? base.toLowerCase() : base));
+  };
+  const reachedDirs: string[] = [];
+  let hit: TreeFinding = null;
+  let visited = 0;
+  const outcome = ctx.walkTree!(dir, (p, isDir) => {
+    visited++;
     if (gitOwn && p.endsWith('/.git')) return 'skip';
+    const inside = reachedDirs.some((d) => p.startsWith(`${d}/`));
+    if (!inside && !reached(p)) return 'go';
+    if (isDir && !inside && tests) reachedDirs.push(p);
     const view = viewPath(p, ctx.root);
     // A directory of a protected tree (`secrets` for `secrets/**`) is inside it, as for a directory operand.
     const views = isDir ? [view, viewPath(`${p}/aflock-probe-child`, ctx.root)] : [view];
@@ -257,14 +351,9 @@ function protectedInTree(files: NonNullable<CompiledPolicy['files']>, f: ShellAn
     if (!denied && !ro) return 'go';
     hit = { rule: (denied ?? ro)!.source, abs: p, ro: !denied };
     return 'stop';
-  });
-  if (outcome === 'too-large' || outcome === 'unreadable') {
-    return deny(`Bash command '${f.command}' changes everything under '${f.path}', which is ${outcome === 'too-large' ? 'too large' : 'not readable'} to check for denied and read-only files`, 'unresolvable:tree write');
-  }
-  if (!hit) return null;
-  const { rule, abs: found, ro } = hit as { rule: string; abs: string; ro: boolean };
-  const shown = viewPath(found, ctx.root).rel ?? found;
-  return deny(`Bash command '${f.command}' changes everything under '${f.path}', which holds ${ro ? 'read-only' : 'denied'} '${shown}' (matches '${rule}'); name the files it should change instead`, rule);
+  }, memo.budget, f.tree === 'follow');
+  memo.budget = Math.max(0, memo.budget - visited);
+  return outcome === 'too-large' || outcome === 'unreadable' ? outcome : hit;
 }
 
 function checkBashPath(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {

@@ -6,7 +6,7 @@ import { toolNameMatches, toolPatternMatches, type ToolPattern } from './pattern
 import { firstMatch, pathViews, resolvePath, viewPath, type PathView } from './paths.ts';
 import { checkHost, hostOf, hostOfAddress } from './domains.ts';
 import { flowRole, labelsFor, violatedRule } from './dataflow.ts';
-import { argumentPaths, bashWritesProtected, checkBashFiles, codePaths, IGNORED_PATHS } from './bash-files.ts';
+import { argumentPaths, bashWritesProtected, checkBashFiles, codePaths, IGNORED_PATHS, unknownTreeWrite } from './bash-files.ts';
 import { analyzeShell, commandMatches, hiddenCode, namesOnly, type ShellAnalysis } from './shell/index.ts';
 
 export type Verdict = 'allow' | 'deny' | 'ask';
@@ -37,7 +37,7 @@ export interface EvalContext {
    * Walks the tree under a directory (walkTree in src/fstree.ts), for a tree write (`rm -r dir`) that may reach a
    * protected path under it. Without it, a tree write of an existing directory under file rules is refused.
    */
-  readonly walkTree?: (dir: string, visit: (abs: string, dir: boolean) => 'stop' | 'skip' | 'go') => 'done' | 'stopped' | 'too-large' | 'unreadable';
+  readonly walkTree?: (dir: string, visit: (abs: string, dir: boolean) => 'stop' | 'skip' | 'go', limit?: number, followLinks?: boolean) => 'done' | 'stopped' | 'too-large' | 'unreadable';
   /** The home directory `~` expands to in Bash file arguments. */
   readonly home?: string;
   /**
@@ -191,7 +191,7 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   if (bash) {
     const writes = bash.get().files.filter((f) => f.mode === 'write');
     if (writes.length > 0 && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
-      const d = bashWritesProtected(writes, ctx.protectedFiles, ctx);
+      const d = unknownTreeWrite(bash.get()) ?? bashWritesProtected(writes, ctx.protectedFiles, ctx);
       if (d) return d;
     }
   }

@@ -13,7 +13,7 @@ export interface FileSpec {
   noPattern?: string[];    // options that carry the pattern/program, so the first operand is a file after all
   ops: 'read' | 'write' | 'rw' | 'copy' | 'move' | 'link' | 'inout' | 'none';
   inplace?: string[];      // flags that make the operands writes too (sed -i)
-  tree?: string[];         // flags that make the written operands whole trees (rm -r, chmod -R)
+  tree?: string[] | true;  // flags that make the written operands whole trees (rm -r, chmod -R); true: always
   flagRe?: RegExp;         // only words matching this are options; other dash words are operands (chmod -x)
   stop?: string[];         // options after which the remaining words are not files (jq --args)
   target?: string[];       // options naming the destination directory (cp -t)

@@ -2,8 +2,8 @@
 // targets and unresolvables (de-duplicated, in the order found), the files the line writes, and the working directory
 // as far as it can be followed. The walk (walk.ts) extends this.
 import {
-  argText, isIgnoredPath, keyOf, MAX_DETAIL, METADATA_WRITERS, normPath, snippet, type Arg, type FileAccess,
-  type CodeText, type NetworkTarget, type SimpleCommand, type Unresolvable,
+  argText, isIgnoredPath, UNKNOWN_TREE_WRITE, keyOf, MAX_DETAIL, METADATA_WRITERS, normPath, snippet, type Arg, type FileAccess,
+  type CodeText, type NameTest, type NetworkTarget, type SimpleCommand, type Unresolvable,
 } from './types.ts';
 
 export class Results {
@@ -31,10 +31,12 @@ export class Results {
     this.unresolvable.push({ construct, detail: snippet(detail) });
   }
 
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree = false): void {
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree: boolean | 'follow' = false, only?: NameTest[]): void {
     if (!arg || arg.procSubst) return;
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
+    // A tree write of a path decided at run time (`rm -rf "$d"`, `rm -rf $(pwd)`) could be any directory.
+    if (!arg.literal && mode === 'write' && tree) this.unres(UNKNOWN_TREE_WRITE, `${command} ${arg.src}`);
     // `~+` is $PWD and `~-` is $OLDPWD: relative paths in another spelling.
     const tilde = arg.literal ? /^~([+-])(\/|$)/.exec(arg.value) : null;
     if (tilde) arg = { ...arg, value: tilde[1] === '+' ? `./${arg.value.slice(3)}` : arg.value };
@@ -43,12 +45,12 @@ export class Results {
     // CDPATH) makes a relative path unresolvable, not relative to where the command started.
     if ((relative && this.cwd === null) || tilde?.[1] === '-') this.unres('unknown working directory', `${command} ${arg.src}`);
     if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
-    this.addFile(argText(arg), mode, command, tree);
+    this.addFile(argText(arg), mode, command, tree, only);
     // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
     if (relative && this.cwd) {
       const joined = normPath(`${this.cwd}/${arg.value}`);
       if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
-      this.addFile(joined, mode, command, tree);
+      this.addFile(joined, mode, command, tree, only);
     }
   }
 
@@ -66,11 +68,12 @@ export class Results {
     else this.unres('non-literal program', src);
   }
 
-  private addFile(path: string, mode: 'read' | 'write', command: string, tree: boolean): void {
-    const key = `f\0${mode}\0${command}\0${path}\0${tree}`;
+  private addFile(path: string, mode: 'read' | 'write', command: string, tree: boolean | 'follow', only?: NameTest[]): void {
+    const key = `f\0${mode}\0${command}\0${path}\0${tree}\0${JSON.stringify(only ?? null)}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.files.push(tree && mode === 'write' ? { path, mode, command, tree } : { path, mode, command });
+    if (!tree || mode !== 'write') this.files.push({ path, mode, command });
+    else this.files.push({ path, mode, command, tree: tree === 'follow' ? 'follow' : true, ...(only ? { only } : {}) });
   }
 
   chdir(args: Arg[]): void {

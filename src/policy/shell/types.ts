@@ -13,7 +13,23 @@ export interface SimpleCommand {
  * A file a command reads or writes. `tree`: the write reaches every path under the directory too (`rm -r`, `chmod -R`,
  * `mv dir`, `git clean -x`): a directory holding a read-only or denied file is not the agent's to remove or change.
  */
-export interface FileAccess { path: string; mode: 'read' | 'write'; command: string; tree?: true }
+export interface FileAccess {
+  path: string;
+  mode: 'read' | 'write';
+  command: string;
+  /** 'follow': symbolic links under the directory are followed too (`chown -RL`, `find -L`). */
+  tree?: true | 'follow';
+  /** A tree write that reaches only files whose name passes each test (`find . -name '*.o' -delete`), and what is under them. */
+  only?: NameTest[];
+}
+/**
+ * The construct of a tree write whose directory is not in the text: an operand decided at run time, or supplied by
+ * xargs from its input (`echo cfg | xargs rm -rf`). Refused under file rules (and for the policy file) like a relative
+ * path after an unknown `cd`.
+ */
+export const UNKNOWN_TREE_WRITE = 'tree write of unknown paths';
+/** A test on a file's name, in find's -name syntax (a glob on the last component); fold: -iname. */
+export interface NameTest { glob: string; fold: boolean }
 export interface NetworkTarget { target: string; command: string }
 export interface Unresolvable { construct: string; detail: string }
 /**
@@ -79,7 +95,7 @@ export interface Call {
  */
 export interface Sink {
   unres(construct: string, detail: string): void;
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree?: boolean): void;
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree?: boolean | 'follow', only?: NameTest[]): void;
   /** Text `command` runs in a language of its own (CodeText): the paths it names are checked. */
   program(text: string, command: string): void;
   /** A program given as a word: its text when literal, else `non-literal program` (code decided at run time). */

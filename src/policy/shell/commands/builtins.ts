@@ -21,6 +21,9 @@ export function envVar(s: Sink, name: string, v: Arg, env: Env, level: number, d
   } else if (/^GIT_CONFIG_(PARAMETERS|COUNT|KEY_\d+|VALUE_\d+)$/.test(name) || name.startsWith('BASH_FUNC_') || name.includes('%%')) {
     // git configuration from the environment (any key, core.pager and aliases included), or an exported bash function
     s.unres('code-injection variable', detail);
+  } else if (name === 'GIT_WORK_TREE' || name === 'GIT_DIR') {
+    // git then takes its paths relative to another working tree than the one the line is in.
+    s.unres('unknown working directory', detail);
   } else if (name === 'NODE_OPTIONS' && /(^|\s)(-r|--require|--import|--loader|--experimental-loader)\b/.test(argText(v))) {
     s.unres('code-injection variable', detail);
   }

@@ -1,6 +1,6 @@
 // Commands whose operands and options name files: what each reads, writes or runs. One entry per command (families
 // share a grammar: GREP, SED, ...). Also the commands with a grammar of their own: dd, tar, find.
-import { argText, keyOf, literalArg, STDIN_PATHS, type Arg, type Call, type Sink } from '../types.ts';
+import { argText, keyOf, literalArg, STDIN_PATHS, UNKNOWN_TREE_WRITE, type Arg, type Call, type NameTest, type Sink } from '../types.ts';
 import { scan, type FileSpec } from '../options.ts';
 
 export const READ: FileSpec = { ops: 'read' };
@@ -77,7 +77,12 @@ export const FILE_CMDS: Record<string, FileSpec> = {
     target: ['-t', '--target-directory'], ops: 'copy' },
   mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' },
   tee: { ops: 'write' }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
-  rm: { ops: 'write', tree: ['-r', '-R', '--recursive'] }, rmdir: WRITE, unlink: WRITE, mkfifo: { v: 'm', ops: 'write' }, mknod: { v: 'm', ops: 'write' },
+  rm: { ops: 'write', tree: ['-r', '-R', '--recursive'] }, rmdir: WRITE,
+  setfacl: { v: 'mMxX', vl: ['--modify', '--modify-file', '--remove', '--remove-file', '--set', '--set-file'],
+    r: ['-M', '-X', '--modify-file', '--remove-file', '--set-file'], ops: 'write', tree: ['-R', '--recursive'] },
+  chattr: { flagRe: /^-[RVf]+$/, first: 'skip', ops: 'write', tree: ['-R'] },
+  // Trash tools move what they are given away: a directory with all under it.
+  'trash-put': { ops: 'write', tree: true }, trash: { ops: 'write', tree: true }, unlink: WRITE, mkfifo: { v: 'm', ops: 'write' }, mknod: { v: 'm', ops: 'write' },
   mkdir: { v: 'm', vl: ['--mode'], ops: 'write' },
   shred: { v: 'ns', vl: ['--iterations', '--size', '--random-source'], ops: 'write' },
   truncate: { v: 'sr', r: ['-r', '--reference'], vl: ['--size', '--reference'], ops: 'write' },
@@ -134,15 +139,20 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
   if (spec.first === 'write' && ops.length) { s.file(ops[0], 'write', name); ops = ops.slice(1); }
   if (spec.first === 'read' && ops.length) { s.file(ops[0], 'read', name); ops = ops.slice(1); }
   const target = spec.target && o.opts.find((x) => spec.target?.includes(x.name));
-  const inplace = spec.inplace?.some((f) => o.flags.has(f) || o.opts.some((x) => x.name === f));
-  const tree = spec.tree?.some((f) => o.flags.has(f)) ?? false;
+  const inplace = given(o, spec.inplace);
+  const tree = spec.tree === true || given(o, spec.tree);
+  // Under xargs, more operands come from its input: a tree write of directories the text does not name.
+  if (tree && c.env.xargs && spec.ops === 'write') s.unres(UNKNOWN_TREE_WRITE, c.src);
   switch (spec.ops) {
     case 'read':
       for (const f of ops) { s.file(f, 'read', name); if (inplace) s.file(f, 'write', name); }
       break;
-    case 'write':
-      for (const f of ops) s.file(f, 'write', name, tree);
+    case 'write': {
+      // chown/chgrp/setfacl -L follow the links they meet: what a link points to is changed too.
+      const follow = tree && ['chown', 'chgrp', 'setfacl'].includes(keyOf(name)) && given(o, ['-L', '--logical']);
+      for (const f of ops) s.file(f, 'write', name, follow ? 'follow' : tree);
       break;
+    }
     case 'rw':
       for (const f of ops) { s.file(f, 'read', name); s.file(f, 'write', name); }
       break;
@@ -155,13 +165,39 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
     case 'link': {
       const sources = target ? ops : ops.length > 1 ? ops.slice(0, -1) : ops;
       const dest = target ? target.value : ops.length > 1 ? ops[ops.length - 1] : undefined;
-      // Moving a directory moves everything under it: a tree write of the source.
-      for (const f of sources) { s.file(f, 'read', name); if (spec.ops === 'move') s.file(f, 'write', name, true); }
+      // A hard link shares the file: writing it later writes the source (`ln lock.json x; echo > x`). So does a copy
+      // made of links (`cp -l`, `cp -al`).
+      const hard = spec.ops === 'link' ? !given(o, ['-s', '--symbolic']) : given(o, ['-l', '--link']);
+      for (const f of sources) {
+        s.file(f, 'read', name);
+        // Moving a directory moves everything under it: a tree write of the source.
+        if (spec.ops === 'move') s.file(f, 'write', name, true);
+        if (hard) s.file(f, 'write', name, spec.ops !== 'link');
+      }
       s.file(dest, 'write', name);
+      // Into a directory, the file written is dest/<name of the source> (`cp /tmp/lock.json .`). Whether dest is a
+      // directory is not in the text, so both are checked (not with -T, which says it is not).
+      if (dest?.literal && !given(o, ['-T', '--no-target-directory'])) {
+        for (const f of sources) {
+          const base = f.literal ? f.value.replace(/\/+$/, '').split('/').pop() ?? '' : '';
+          if (base && base !== '.' && base !== '..') s.file(literalArg(`${dest.value.replace(/\/+$/, '')}/${base}`), 'write', name);
+        }
+      }
       break;
     }
     case 'none':
   }
+}
+
+/**
+ * Whether one of these options was given: a short one alone or in a cluster (`-rf`), a long one in full or, as GNU
+ * getopt takes it, abbreviated (`--recu` for `--recursive`, `--in-pl` for `--in-place`), with or without a value.
+ */
+function given(o: { flags: Set<string>; opts: Array<{ name: string }> }, names: readonly string[] | true | undefined): boolean {
+  if (!names || names === true) return false;
+  const hit = (f: string) => names.some((n) => f === n || (f.length >= 3 && f.startsWith('--') && n.startsWith(f)));
+  for (const f of o.flags) if (hit(f)) return true;
+  return o.opts.some((x) => hit(x.name));
 }
 
 export function sedProgram(s: Sink, program: string, c: Call): void {
@@ -203,25 +239,55 @@ export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
 
 
 /** Commands that, run by `find -exec` on what it finds, remove or change it (sed only with -i). */
-const FIND_EXEC_CHANGERS = new Set(['rm', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chgrp', 'mv', 'touch', 'sed', 'perl']);
+const FIND_EXEC_CHANGERS = new Set(['rm', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chgrp', 'mv', 'touch', 'sed', 'perl',
+  'setfacl', 'chattr', 'trash-put', 'trash']);
+
+/**
+ * The name tests of a find expression that every file it acts on passes: its -name/-iname values when the expression
+ * is a plain AND of tests (find's default). Null when it is not (`!`, `-not`, `-o`, `,`, parentheses) or when it tests
+ * whole paths (-path, -regex, -lname): then any file under the roots may be acted on.
+ */
+function findNameTests(expr: Arg[]): NameTest[] | null {
+  const out: NameTest[] = [];
+  for (let t = 0; t < expr.length; t++) {
+    const a = expr[t];
+    if (!a.literal) return null;
+    if (['!', '-not', '-o', '-or', ',', '(', ')'].includes(a.value)) return null;
+    if (/^-(i?path|i?wholename|i?regex|i?lname)$/.test(a.value)) return null;
+    if (a.value === '-exec' || a.value === '-execdir' || a.value === '-ok' || a.value === '-okdir') {
+      while (t < expr.length && !(expr[t].literal && (expr[t].value === ';' || expr[t].value === '+'))) t++;
+      continue;
+    }
+    if (a.value === '-name' || a.value === '-iname') {
+      const v = expr[t + 1];
+      if (!v?.literal) return null;
+      out.push({ glob: v.value, fold: a.value === '-iname' });
+      t++;
+    }
+  }
+  return out;
+}
 
 export function find(s: Sink, name: string, args: Arg[], c: Call): void {
   let k = 0;
   // Leading -H -L -P -D debugopts -Olevel.
   while (k < args.length && args[k].literal && /^-([HLP]|O\d*|D)$/.test(args[k].value)) k += args[k].value === '-D' ? 2 : 1;
+  const follow = args.slice(0, k).some((a) => a.value === '-L') || args.some((a) => a.literal && a.value === '-follow');
   const rootStart = k;
   while (k < args.length && !(args[k].literal && /^[-(!)]/.test(args[k].value) && args[k].value !== '-')) k++;
   const roots = args.slice(rootStart, k);
   for (const r of roots) s.file(r, 'read', name);
-  // With an action that opens or deletes what it finds, the -name/-path tests say which files are touched.
+  // With an action that opens what it finds, a -name/-path test that spells a file names it (`-name .env`).
   const acts = args.filter((a) => a.literal && /^-(exec|execdir|ok|okdir|delete)$/.test(a.value)).map((a) => a.value);
   if (acts.length) {
     for (let t = k; t < args.length - 1; t++) {
       if (!(args[t].literal && /^-(i?name|i?path|i?wholename)$/.test(args[t].value))) continue;
-      if (acts.some((x) => x !== '-delete')) s.file(args[t + 1], 'read', name);
-      if (acts.includes('-delete')) s.file(args[t + 1], 'write', name);
+      s.file(args[t + 1], 'read', name);
     }
   }
+  // What it removes or changes (-delete, or -exec of a command that changes its {}) is a tree write of its roots,
+  // narrowed to the names its tests require when the expression is a plain AND of them.
+  let changes = false;
   for (; k < args.length; k++) {
     const a = args[k];
     if (!a.literal) continue;
@@ -231,19 +297,12 @@ export function find(s: Sink, name: string, args: Arg[], c: Call): void {
       while (e < args.length && !(args[e].literal && (args[e].value === ';' || args[e].value === '+'))) e++;
       const inner = args.slice(k + 1, e);
       if (inner.length) s.run(inner, { ...c, env: { ...c.env, xargs: false } }, 'find -exec');
-      // `find dir -exec rm -rf {} +` with no test on names changes whatever it finds under its roots: a tree write.
-      const named = args.some((a) => a.literal && /^-(i?name|i?path|i?wholename|i?regex)$/.test(a.value));
       const changer = inner[0]?.literal ? keyOf(inner[0].value) : '';
-      if (!named && FIND_EXEC_CHANGERS.has(changer) && inner.some((a) => a.literal && a.value.includes('{}'))
-        && (changer !== 'sed' || inner.some((a) => a.literal && /^-[^-]*i|^--in-place/.test(a.value)))) {
-        for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name, true);
-      }
+      if (FIND_EXEC_CHANGERS.has(changer) && inner.some((x) => !x.literal || x.value.includes('{}'))
+        && (changer !== 'sed' || inner.some((x) => x.literal && /^-[^-]*i|^--in-place/.test(x.value)))) changes = true;
       k = e;
     } else if (v === '-delete') {
-      // With no test on names, -delete removes whatever it finds under its roots: a tree write (with one, the named
-      // files are the writes, above).
-      const named = args.some((a) => a.literal && /^-(i?name|i?path|i?wholename|i?regex)$/.test(a.value));
-      for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name, !named);
+      changes = true;
     } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(v)) {
       s.file(args[k + 1], 'write', name);
       k++;
@@ -251,6 +310,11 @@ export function find(s: Sink, name: string, args: Arg[], c: Call): void {
       s.file(args[k + 1], 'read', name);
       k++;
     }
+  }
+  if (changes) {
+    const tests = findNameTests(args.slice(rootStart + roots.length));
+    const only = tests && tests.length ? tests : undefined;
+    for (const r of roots.length ? roots : [literalArg('.')]) s.file(r, 'write', name, follow ? 'follow' : true, only);
   }
 }
 

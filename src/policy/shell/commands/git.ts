@@ -1,6 +1,6 @@
 // git: the configuration keys and options that make it run a command, the URLs it connects to, and the
 // subcommands that read the files they name (`git add .env && git show :.env` must not launder a denied file).
-import { argText, literalArg, type Arg, type Call, type Sink } from '../types.ts';
+import { argText, literalArg, UNKNOWN_TREE_WRITE, type Arg, type Call, type Sink } from '../types.ts';
 import { scan, type FileSpec } from '../options.ts';
 
 /** git configuration keys whose value is a command git runs (or a transport that runs one). */
@@ -28,6 +28,11 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
   const subArgs = rest.slice(1);
   // `git -C dir` runs in dir: the paths it is given are relative to it (several -C options compose).
   const dirs = o.opts.filter((x) => x.name === '-C');
+  // Another working tree or repository: the paths git is given are not relative to where the line is.
+  if (o.opts.some((x) => x.name === '--work-tree' || x.name === '--git-dir')
+    || o.opts.some((x) => x.name === '-c' && x.value && /^core\.worktree=/i.test(argText(x.value)))) {
+    s.unres('unknown working directory', c.src);
+  }
   const here = (a: Arg | undefined): Arg | undefined => {
     if (!a || !dirs.length || !a.literal || /^[/~]/.test(a.value)) return a;
     if (dirs.some((d) => !d.value?.literal)) { s.unres('unknown working directory', c.src); return a; }
@@ -43,6 +48,7 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
   if (sub === 'config') {
     const ops = subArgs.filter((a) => !a.literal || !a.value.startsWith('-'));
     if (ops[0] && ops.length >= 2) gitConfig(s, `${argText(ops[0])}=${argText(ops[1])}`, c);
+    worktreeWrites(sub, subArgs, file, (detail) => s.unres(UNKNOWN_TREE_WRITE, detail), false);
     return;
   }
   const sc = scan(subArgs, {
@@ -86,7 +92,7 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
       }
       break;
     default:
-      worktreeWrites(sub, subArgs, file);
+      worktreeWrites(sub, subArgs, file, (detail) => s.unres(UNKNOWN_TREE_WRITE, detail), o.opts.some((x) => x.name === '-c'));
   }
 }
 
@@ -102,8 +108,20 @@ type FileReport = (a: Arg | undefined, mode: 'read' | 'write', tree?: boolean) =
  * the directory's own name, not a tree. What a branch switch, `reset --hard`, `stash pop`, `apply` or a merge writes
  * is decided by repository content, not by the line: the kernel sandbox holds those.
  */
-function worktreeWrites(sub: string, args: Arg[], file: FileReport): void {
+function worktreeWrites(sub: string, args: Arg[], report: FileReport, unknown: (detail: string) => void, configured: boolean): void {
   const dashes = args.findIndex((a) => a.literal && a.value === '--');
+  // A pathspec is git's own pattern language: magic (`:(top)x`, `:!x`, `:/x`) or a list from a file cannot be
+  // checked; a glob (`*.env`, whose `*` also matches `/`) reaches anything under its literal directory.
+  if (args.some((a) => a.literal && /^--pathspec-from-file/.test(a.value))) unknown(`git ${sub} --pathspec-from-file`);
+  const file: FileReport = (a, mode, tree = false) => {
+    if (mode === 'write' && a?.literal && a.value.startsWith(':')) { unknown(`git ${sub} ${a.value}`); return; }
+    if (mode === 'write' && a?.literal && /[*?[]/.test(a.value)) {
+      const literalDir = a.value.slice(0, a.value.search(/[*?[]/)).replace(/[^/]*$/, '');
+      report(literalArg(literalDir || '.'), 'write', true);
+      return;
+    }
+    report(a, mode, tree);
+  };
   const before = dashes < 0 ? args : args.slice(0, dashes);
   const after = dashes < 0 ? [] : args.slice(dashes + 1);
   const flag = (...names: string[]) => before.some((a) => a.literal && (names.includes(a.value)
@@ -124,7 +142,8 @@ function worktreeWrites(sub: string, args: Arg[], file: FileReport): void {
       const staged = o.flags.has('-S') || o.flags.has('--staged');
       const worktree = o.flags.has('-W') || o.flags.has('--worktree');
       if (staged && !worktree) return; // the index only
-      const source = o.opts.some((x) => x.name === '-s' || x.name === '--source');
+      // Both index and working tree are restored from HEAD, not from the index.
+      const source = o.opts.some((x) => x.name === '-s' || x.name === '--source') || (staged && worktree);
       for (const a of [...o.operands, ...after]) file(a, 'write', source);
       return;
     }
@@ -140,8 +159,10 @@ function worktreeWrites(sub: string, args: Arg[], file: FileReport): void {
     }
     case 'clean': {
       if (flag('-n', '--dry-run')) return;
-      const ops = operands({ v: 'e', vl: ['--exclude'], ops: 'none' });
-      for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', flag('-x', '-X'));
+      // -x/-X remove ignored files (.env); so may -e patterns (`-e '!.env'`) and configuration given in the line.
+      const o = scan(before, { v: 'e', vl: ['--exclude'], ops: 'none' });
+      const tree = flag('-x', '-X') || o.opts.length > 0 || configured;
+      for (const a of [...o.operands, ...after].length ? [...o.operands, ...after] : [literalArg('.')]) file(a, 'write', tree);
       return;
     }
     case 'stash': {
@@ -150,6 +171,20 @@ function worktreeWrites(sub: string, args: Arg[], file: FileReport): void {
       const o = scan(verb === before[0]?.value ? before.slice(1) : before, { v: 'm', vl: ['--message', '--pathspec-from-file'], ops: 'none' });
       const ops = verb === 'save' ? after : [...o.operands, ...after];
       for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', true);
+      return;
+    }
+    case 'config': {
+      // Setting a value writes the repository's configuration (`.git/config` where the line runs; `--file F`: F).
+      const o = scan(before, { v: 'f', vl: ['--file', '--blob', '--type', '--default', '--comment'], ops: 'none' });
+      const elsewhere = ['--global', '--system', '--worktree'].some((f) => o.flags.has(f));
+      const reads = ['--get', '--get-all', '--get-regexp', '--get-urlmatch', '--get-color', '--get-colorbool', '--list', '-l',
+        '--show-origin', '--show-scope'].some((f) => o.flags.has(f)) || o.opts.some((x) => x.name === '--blob');
+      const sets = o.operands.length >= 2 || ['--unset', '--unset-all', '--add', '--replace-all', '--rename-section',
+        '--remove-section', '-e', '--edit'].some((f) => o.flags.has(f));
+      const fileOpt = o.opts.find((x) => x.name === '-f' || x.name === '--file');
+      if (!sets || reads) return;
+      if (fileOpt) report(fileOpt.value, 'write');
+      else if (!elsewhere) report(literalArg('.git/config'), 'write');
       return;
     }
     default:
