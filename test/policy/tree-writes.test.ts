@@ -115,6 +115,47 @@ test('the policy file is never Bash\'s to write, named or inside a tree, whateve
   for (const c of ['cat .aflock', 'rm -rf build', 'echo x > notes.md']) assert.is(d(c).decision, 'allow', c);
 });
 
+test('an attacker\'s review of tree writes: each way around it is refused', () => {
+  const noPolicyFile = { protectedFiles: [] };
+  // Abbreviated long options, as GNU getopt takes them.
+  refused(['rm --recu -f cfg', 'rm --rec cfg', 'chmod --recu 000 cfg', 'chown --rec nobody cfg'], /changes everything under 'cfg'/);
+  // find's name tests are names at any depth; anything but a plain AND of -name tests reaches every file.
+  refused(['find . -name "*v" -delete', 'find . -iname "*.ENV" -delete', 'find . -maxdepth 1 -name cfg -exec rm -rf {} \\;',
+    'find . -type f -name "*.json" -exec rm {} +'], /changes files named/, noPolicyFile);
+  refused(['find . -regex ".*env" -delete', 'find . ! -name foo -delete', 'find . -name x -o -exec rm {} +', 'find . -exec rm -rf {} +'],
+    /changes everything under '\.'/, noPolicyFile);
+  // Operands the text does not name.
+  refused(['echo cfg | xargs rm -rf', 'rm -rf "$PWD"', 'rm -rf $(echo cfg)', `find cfg -exec sh -c 'rm -rf "$1"' _ {} \\;`,
+    "git rm ':(top)package-lock.json'", "git rm -rq ':!nothing'", "git rm ':(icase)CFG/.ENV'", 'git checkout HEAD~1 --pathspec-from-file=/tmp/l'],
+  /does not name/);
+  // Links made in the line, hard links, and links followed on disk.
+  refused(['ln -s cfg z && chmod -R 000 z', 'ln -s cfg z && rm -rf z/', 'ln -s cfg z; find z/ -delete', 'ln -s package-lock.json z && echo x > z'],
+    /through a link the same line creates/);
+  refused(['ln package-lock.json z', 'link package-lock.json z'], /writes read-only file 'package-lock.json'/);
+  refused(['cp -al cfg z'], /changes everything under 'cfg'/);
+  symlinkSync('../cfg', join(root, 'src', 'l'));
+  try {
+    refused(['chown -RL nobody src', 'chgrp -R -L nogroup src', 'find -L src -delete'], /changes everything under 'src', which holds denied/);
+    allowed(['chown -R nobody src', 'rm -rf src']); // without -L the link itself is changed, not cfg
+  } finally {
+    rmSync(join(root, 'src', 'l'));
+  }
+  // git: pathspec globs reach anything under their literal directory; another work tree is an unknown directory.
+  refused(["git checkout HEAD~1 -- '*.env'", "git rm 'cfg*'", "git rm '*.env'"], /changes everything under '\.'/, noPolicyFile);
+  refused(['git --work-tree=../cfg clean -fdx', 'GIT_WORK_TREE=../cfg git clean -fdx', 'git -c core.worktree=../cfg clean -fd'],
+    /directory change that cannot be followed|changes everything/, noPolicyFile);
+  refused(["git clean -fd -e '!.env'", 'git -c core.excludesFile=/dev/null clean -fd', 'git restore -SW .'], /changes everything under '\.'/, noPolicyFile);
+  refused(['git config user.name x', 'git config --unset core.editor'], /writes read-only file '.git\/config'/);
+  allowed(['git config --global user.name x', 'git config --get user.name', "git add '*.ts'", "git rm --cached '*.log'", "git rm 'build/*.o'"]);
+  // Into a directory: the file written is dest/<name of the source>.
+  refused(['cp /tmp/x/package-lock.json .', 'cp -t . /tmp/x/package-lock.json', 'install /tmp/x/package-lock.json .', 'mv /tmp/x/package-lock.json ./'],
+    /writes read-only file '.*package-lock.json'/);
+  refused(['mv /tmp/x/.aflock .', 'ln -sf /tmp/x/.aflock .'], /always read-only/);
+  allowed(['cp /tmp/x/a.json .', 'mv src/lib/a.ts src/lib/b.ts', 'cp -r src build/', 'cp -T /tmp/x/y lockfiles']);
+  // More tools that change a tree.
+  refused(['setfacl -R -m u:nobody:r cfg', 'chattr -R +i cfg', 'trash-put cfg', 'rsync -a --remove-sent-files cfg/ /tmp/o/'], /changes everything under 'cfg\/?'/);
+});
+
 test('the analysis marks tree writes in its result', () => {
   const tree = (c: string) => analyzeShell(c).files.filter((f) => f.tree).map((f) => `${f.command}:${f.path}`);
   assert.equal(tree('rm -rf a b'), ['rm:a', 'rm:b']);

@@ -75,7 +75,7 @@ export const FILE_CMDS: Record<string, FileSpec> = {
   gzip: READ, gunzip: READ, bzip2: READ, bunzip2: READ, xz: READ, unxz: READ, zstd: READ, lz4: READ,
   cp: CP, install: { v: 'tSgmo', vl: ['--target-directory', '--suffix', '--group', '--mode', '--owner'],
     target: ['-t', '--target-directory'], ops: 'copy' },
-  mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' },
+  mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' }, link: { ops: 'link' },
   tee: { ops: 'write' }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
   rm: { ops: 'write', tree: ['-r', '-R', '--recursive'] }, rmdir: WRITE,
   setfacl: { v: 'mMxX', vl: ['--modify', '--modify-file', '--remove', '--remove-file', '--set', '--set-file'],

@@ -174,8 +174,8 @@ export function copyRemote(s: Sink, key: string, name: string, args: Arg[], c: C
     const last = i === ops.length - 1 && ops.length > 1;
     s.file(a, last ? 'write' : 'read', name);
     // rsync --delete (and its spellings) removes what the source lacks, every path under the destination;
-    // --remove-source-files removes what it copied, every file under a source.
-    if (key === 'rsync' && [...o.flags].some((f) => (last ? /^--(delete|del$)/ : /^--remove-source-files$/).test(f))) s.file(a, 'write', name, true);
+    // --remove-source-files (once --remove-sent-files) removes what it copied, every file under a source.
+    if (key === 'rsync' && [...o.flags].some((f) => (last ? /^--(delete|del$)/ : /^--remove-(source|sent)-files$/).test(f))) s.file(a, 'write', name, true);
   });
 }
 
