@@ -2,7 +2,6 @@
 // the directory, so the evaluator looks for a protected one there. Symbolic links are reported, not followed (rm
 // removes a link, not what it points to). Bounded: a tree larger than the limit cannot be checked.
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 
 export type TreeVisit = (abs: string, dir: boolean) => 'stop' | 'skip' | 'go';
 
@@ -44,7 +43,8 @@ function walk(dir: string, visit: TreeVisit, limit: number, followLinks: boolean
     entries += names.length;
     if (entries > limit) return 'too-large';
     for (const n of names) {
-      let abs = join(d, n.name);
+      // d is clean and absolute (realpath, or built here), a name has no `/`: plain concatenation is the join.
+      let abs = d === '/' ? `/${n.name}` : `${d}/${n.name}`;
       let isDir = n.isDirectory();
       if (followLinks && n.isSymbolicLink()) {
         // What the link points to is what a command that follows links changes: visit that instead.

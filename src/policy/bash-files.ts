@@ -4,7 +4,7 @@
 // does not exist yet through its existing ancestors), so a link under an innocent name is checked as its target.
 import type { CompiledPolicy } from './compile.ts';
 import type { Decision, EvalContext } from './evaluate.ts';
-import { firstMatch, pathViews, physicalOf, resolvePath, viewPath } from './paths.ts';
+import { firstMatch, pathViews, physicalOf, resolvePath, viewPath, type PathView } from './paths.ts';
 import { compileGlob, type Glob } from './patterns.ts';
 import { namesOnly, type ShellAnalysis } from './shell/index.ts';
 import { normPath, UNKNOWN_TREE_WRITE, type NameTest } from './shell/types.ts';
@@ -334,6 +334,13 @@ function walkForProtected(files: NonNullable<CompiledPolicy['files']>, f: ShellA
     const base = p.slice(p.lastIndexOf('/') + 1);
     return tests.every((t) => t.glob.matches(t.fold ? base.toLowerCase() : base));
   };
+  // The walk builds clean absolute paths, so a view is two slices (viewPath cleans and compares; it is most of the
+  // time of a walk after the directory listings themselves).
+  const root = ctx.root.endsWith('/') && ctx.root !== '/' ? ctx.root.slice(0, -1) : ctx.root;
+  const prefix = root === '/' ? '/' : `${root}/`;
+  const treeView = (p: string): PathView => ({
+    abs: p, rel: p.startsWith(prefix) ? p.slice(prefix.length) : p === root ? '.' : null, base: p.slice(p.lastIndexOf('/') + 1),
+  });
   const reachedDirs: string[] = [];
   let hit: TreeFinding = null;
   let visited = 0;
@@ -343,9 +350,9 @@ function walkForProtected(files: NonNullable<CompiledPolicy['files']>, f: ShellA
     const inside = reachedDirs.some((d) => p.startsWith(`${d}/`));
     if (!inside && !reached(p)) return 'go';
     if (isDir && !inside && tests) reachedDirs.push(p);
-    const view = viewPath(p, ctx.root);
+    const view = treeView(p);
     // A directory of a protected tree (`secrets` for `secrets/**`) is inside it, as for a directory operand.
-    const views = isDir ? [view, viewPath(`${p}/aflock-probe-child`, ctx.root)] : [view];
+    const views = isDir ? [view, treeView(`${p}/aflock-probe-child`)] : [view];
     const denied = firstMatch(files.deny, views, 'deny');
     const ro = denied ? undefined : firstMatch(files.readOnly, views, 'deny');
     if (!denied && !ro) return 'go';
