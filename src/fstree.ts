@@ -69,3 +69,17 @@ function walk(dir: string, visit: TreeVisit, limit: number, followLinks: boolean
   }
   return 'done';
 }
+
+/**
+ * What is at a path: 'dir', 'file' (anything else that exists), 'link' (not followed), 'none', or 'unknown' when it
+ * cannot be looked at (callers then assume the worst). With follow, links are followed ('link' never returned).
+ */
+export function fileKind(abs: string, follow: boolean): 'dir' | 'file' | 'link' | 'none' | 'unknown' {
+  try {
+    const st = follow ? statSync(abs) : lstatSync(abs);
+    return st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'file';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'none' : 'unknown';
+  }
+}

@@ -7,13 +7,14 @@ import type { Decision, EvalContext } from './evaluate.ts';
 import { firstMatch, pathViews, physicalOf, resolvePath, viewPath, type PathView } from './paths.ts';
 import { compileGlob, type Glob } from './patterns.ts';
 import { namesOnly, type ShellAnalysis } from './shell/index.ts';
-import { normPath, UNKNOWN_TREE_WRITE, type NameTest } from './shell/types.ts';
+import { GLOB_OPTIONS, normPath, UNKNOWN_TREE_WRITE, type NameTest } from './shell/types.ts';
 
 const deny = (reason: string, rule?: string): Decision => ({ decision: 'deny', reason, rule });
 
 export const IGNORED_PATHS: ReadonlySet<string> = new Set(['/dev/null', '/dev/stdout', '/dev/stderr', '/dev/stdin', '/dev/tty', '-']);
 
 const GLOB_META = /[*?[]/;
+const EXTGLOB = /[?*+@!]\(/;
 
 /**
  * The paths a Bash file argument stands for, as bash would expand it: `~` to the home directory, a glob to the files
@@ -21,6 +22,8 @@ const GLOB_META = /[*?[]/;
  */
 function bashPaths(path: string, ctx: EvalContext): string[] | null {
   const p = spelledOut(path, ctx);
+  // An extended pattern (`!(src)`, `@(a|b)`, `+(x)`): bash expands it when extglob is on, this evaluator cannot.
+  if (EXTGLOB.test(p)) return null;
   if (!GLOB_META.test(p)) return [p];
   if (!ctx.expandGlob) return null;
   const matches = ctx.expandGlob(resolvePath(p, ctx.cwd ?? ctx.root));
@@ -45,9 +48,14 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   const files = policy.files!;
   // A relative path after a directory change the analysis cannot follow could be any file: refused under file rules.
   const lost = a.unresolvable.find((u) => u.construct === 'unknown working directory');
-  if (lost) return deny(`Bash command uses a relative path after a directory change that cannot be followed (${lost.detail}), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
+  if (lost) return deny(`Bash command uses a path relative to a working directory that cannot be followed (${lost.detail}: after a directory change it cannot follow, through a descriptor, or another process's or work tree's), which file rules cannot be checked against`, 'unresolvable:unknown working directory');
   const unknownTree = unknownTreeWrite(a);
   if (unknownTree) return unknownTree;
+  // After `shopt -s nocaseglob` (or globstar, extglob) a glob matches what the evaluator's expansion does not.
+  if (a.unresolvable.some((u) => u.construct === GLOB_OPTIONS)) {
+    const globbed = [...a.files.map((f) => f.path), ...a.commands.flatMap((c) => c.args)].find((p) => GLOB_META.test(p) || EXTGLOB.test(p));
+    if (globbed !== undefined) return deny(`Bash command's file argument '${globbed}' is a glob after shopt changed how globs match, which cannot be checked`, 'unresolvable:file glob');
+  }
   // A write through a link the same line makes (`ln -s cfg z && rm -rf z/`, `cp -al cfg z && chmod -R 000 z`) reaches
   // what the link points to, which is not there to check when the line is judged.
   const through = writeThroughNewLink(a);
@@ -69,7 +77,7 @@ export function checkBashFiles(policy: CompiledPolicy, a: ShellAnalysis, ctx: Ev
   const starts = a.dirs ? [ctx, ...a.dirs.map((d) => ({ ...ctx, cwd: resolvePath(spelledOut(d, ctx), ctx.cwd ?? ctx.root) }))] : only;
   const startsOf = (p: string) => (starts === only || (/^[/~]/.test(p) && !p.startsWith('/proc')) ? only : starts);
   for (const f of a.files) {
-    if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
+    if (IGNORED_PATHS.has(f.path) || f.path === '' || !applies(f, ctx)) continue;
     // The analysis joins a relative operand with the directory of an earlier `cd` itself; /proc/self/cwd it cannot.
     for (const at of f.path.startsWith('/proc') ? starts : only) {
       const paths = bashPaths(f.path, at);
@@ -132,6 +140,13 @@ function fileUrlPath(u: string): string | null {
 }
 
 /** Whether the line makes symbolic links (`ln -s`, `cp -s`, `link` makes hard links and needs no `..` care). */
+/** Whether an access happens: `cp a dest` writes dest/a only when dest is a directory (or cannot be looked at). */
+function applies(f: ShellAnalysis['files'][number], ctx: EvalContext): boolean {
+  if (f.into === undefined || !ctx.fileKind) return true;
+  const kind = ctx.fileKind(resolvePath(spelledOut(f.into, ctx), ctx.cwd ?? ctx.root), true);
+  return kind === 'dir' || kind === 'unknown';
+}
+
 /** Commands that make links (symbolic or hard: `ln`, `link`, `cp -s`/`-l`/`--link`). */
 function makesLinks(c: ShellAnalysis['commands'][number]): boolean {
   const base = c.name.slice(c.name.lastIndexOf('/') + 1).toLowerCase();
@@ -243,8 +258,18 @@ function deniedChildren(files: NonNullable<CompiledPolicy['files']>, abs: string
  * The files no tool may write whatever the policy says (EvalContext.protectedFiles: the policy, its sub-policies, a
  * `.git` file): a Bash write to one, or a tree write of a directory holding one (`rm -rf .`), is refused.
  */
-export function bashWritesProtected(writes: readonly ShellAnalysis['files'][number][], protectedFiles: readonly string[], ctx: EvalContext): Decision | null {
-  for (const f of writes) {
+export function bashWritesProtected(a: ShellAnalysis, protectedFiles: readonly string[], ctx: EvalContext): Decision | null {
+  // Code a command runs may write any file it names (`python3 -c "open('.aflock', 'w')"`): a protected file named
+  // in code is refused, read or write (the text does not say which).
+  for (const code of a.code ?? []) {
+    for (const w of codePaths(code.text).slice(0, MAX_RESOLVED_CODE_PATHS)) {
+      if (GLOB_META.test(w)) continue;
+      const hit = pathViews(spelledOut(w, ctx), ctx).find((v) => protectedFiles.includes(v.abs));
+      if (hit) return deny(`Bash command '${code.command}' names '${w}' in the code it runs: the policy, a sub-policy and the .git file naming the repository are always read-only`, 'protected-file');
+    }
+  }
+  for (const f of a.files) {
+    if (f.mode !== 'write' || !applies(f, ctx)) continue;
     if (IGNORED_PATHS.has(f.path) || f.path === '') continue;
     for (const p of bashPaths(f.path, ctx) ?? [f.path]) {
       for (const v of pathViews(p, ctx)) {
@@ -285,6 +310,8 @@ function reachesName(only: readonly NameTest[], segments: readonly string[]): bo
 function protectedInTree(files: NonNullable<CompiledPolicy['files']>, f: ShellAnalysis['files'][number], path: string, ctx: EvalContext): Decision | null {
   if (files.deny.length === 0 && files.readOnly.length === 0) return null;
   const abs = resolvePath(path, ctx.cwd ?? ctx.root);
+  // rm, mv and their kind act on a link given without a trailing `/`, not on what it points to.
+  if (ON_THE_NAME.test(f.command) && !/\/\.?$/.test(path) && ctx.fileKind?.(abs, false) === 'link') return null;
   const dir = physicalOf(path, abs, ctx) ?? abs;
   const what = `Bash command '${f.command}' changes ${f.only ? `files named ${f.only.map((t) => `'${t.glob}'`).join(' and ')}` : 'everything'} under '${f.path}'`;
   if (!ctx.walkTree) return deny(`${what}, which cannot be checked for protected files here`, 'unresolvable:tree write');
@@ -305,6 +332,9 @@ function protectedInTree(files: NonNullable<CompiledPolicy['files']>, f: ShellAn
   const shown = viewPath(found.abs, ctx.root).rel ?? found.abs;
   return deny(`${what}, which holds ${found.ro ? 'read-only' : 'denied'} '${shown}' (matches '${found.rule}'); name the files it should change instead`, found.rule);
 }
+
+/** Tree writers that remove or move the name they are given (a link itself, not its target). */
+const ON_THE_NAME = /^(rm|mv|unlink|trash|trash-put|rimraf|gio (trash|remove|rm|move|mv)|git (rm|mv))$/;
 
 type TreeFinding = { rule: string; abs: string; ro: boolean } | null | 'too-large' | 'unreadable';
 interface TreeMemo { found: Map<string, TreeFinding>; budget: number }

@@ -38,6 +38,8 @@ export interface EvalContext {
    * protected path under it. Without it, a tree write of an existing directory under file rules is refused.
    */
   readonly walkTree?: (dir: string, visit: (abs: string, dir: boolean) => 'stop' | 'skip' | 'go', limit?: number, followLinks?: boolean) => 'done' | 'stopped' | 'too-large' | 'unreadable';
+  /** What is at a path (fileKind in src/fstree.ts): whether a copy's destination is a directory, an operand a link. */
+  readonly fileKind?: (abs: string, follow: boolean) => 'dir' | 'file' | 'link' | 'none' | 'unknown';
   /** The home directory `~` expands to in Bash file arguments. */
   readonly home?: string;
   /**
@@ -189,9 +191,9 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   // What a Bash command writes, a tree write (`rm -r dir`) included, may not be the policy file either, whatever the
   // files rules say (after the rules: a command they refuse does not pay for the look-up).
   if (bash) {
-    const writes = bash.get().files.filter((f) => f.mode === 'write');
-    if (writes.length > 0 && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
-      const d = unknownTreeWrite(bash.get()) ?? bashWritesProtected(writes, ctx.protectedFiles, ctx);
+    const a = bash.get();
+    if ((a.code?.length || a.files.some((f) => f.mode === 'write')) && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
+      const d = unknownTreeWrite(a) ?? bashWritesProtected(a, ctx.protectedFiles, ctx);
       if (d) return d;
     }
   }

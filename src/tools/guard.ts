@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { walkTree } from '../fstree.ts';
+import { fileKind, walkTree } from '../fstree.ts';
 import { expandPathGlob } from '../fsglob.ts';
 import { physicalPath } from '../fs/confined.ts';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -104,6 +104,7 @@ export function evalContext(ctx: ServerContext, cwd?: string): EvalContext & { r
     realpath: realpathOnce(),
     expandGlob: expandPathGlob,
     walkTree,
+    fileKind,
     home: homeDir(),
     get protectedFiles() {
       return (protectedList ??= protectedFiles(ctx));

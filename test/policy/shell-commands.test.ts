@@ -146,6 +146,15 @@ const NETWORK_EXAMPLES: Record<string, [string, string]> = {
   clisp: ['clisp -x x', 'p:x'], ghc: ['ghc -e x', 'p:x'], ghci: ['ghci -e x', 'p:x'], erl: ['erl -eval x', 'p:x'],
   elixir: ['elixir -e x', 'p:x'], lldb: ["lldb -o 'platform shell cat .env'", 'p:platform shell cat .env'],
   scala: ['scala -e x', 'p:x'], kotlin: ['kotlin -e x', 'p:x'], swipl: ['swipl -g x', 'p:x'],
+  shopt: ['shopt -s nocaseglob; rm -f .ENV*', 'u:glob options changed'], gio: ['gio trash secrets', 'f:write:secrets'],
+  // compressors replace their input (unless -c, -k, -t, -l): the input is written, and so is the other form
+  gzip: ['gzip .aflock', 'f:write:.aflock'], gunzip: ['gunzip lock.json.gz', 'f:write:lock.json'],
+  bzip2: ['bzip2 lock.json', 'f:write:lock.json.bz2'], bunzip2: ['bunzip2 lock.json.bz2', 'f:write:lock.json.bz2'],
+  xz: ['xz -T 2 lock.json', 'f:write:lock.json.xz'], unxz: ['unxz lock.json.xz', 'f:write:lock.json'],
+  lzma: ['lzma lock.json', 'f:write:lock.json'], unlzma: ['unlzma lock.json.lzma', 'f:write:lock.json'],
+  zstd: ['zstd --rm lock.json', 'f:write:lock.json'], unzstd: ['unzstd lock.json.zst -o lock.json', 'f:write:lock.json'],
+  lz4: ['lz4 in.txt lock.json', 'f:write:lock.json'], unlz4: ['unlz4 lock.json.lz4', 'f:write:lock.json'],
+  compress: ['compress lock.json', 'f:write:lock.json.Z'], uncompress: ['uncompress lock.json.Z', 'f:write:lock.json'],
 };
 
 test('network commands and handlers: every one has an example, and each example holds', () => {

@@ -99,7 +99,12 @@ test('L: input reaches what reads it (blocks, function bodies, nested -c strings
 // fixtures); a tree write of a path decided at run time or fed by xargs is `tree write of unknown paths` (7); find's
 // name tests narrow its tree write instead of naming files relative to the working directory (4); GIT_DIR and
 // GIT_WORK_TREE make the working directory unknown (2); `git config k v` writes .git/config (1).
-test('M: recursive writes are tree writes (177 + 101 fixtures)', () => {
+// After a second review (145 fixtures): compressors replace their input (gzip, xz, ...: the input and the other form are
+// writes), zip -m and tar --remove-files remove what they archive, scp/rsync into a directory write dest/<name>,
+// `shopt -s nocaseglob|globstar|extglob` is `glob options changed`, perl/ruby -i write their operands, git commands
+// that record remotes or upstreams write .git/config, and a copy's dest/<name> is conditional on dest being a
+// directory (`into`) unless the text says it is one.
+test('M: recursive writes are tree writes (177 + 101 + 145 fixtures)', () => {
   const tree = (cmd: string) => analyzeShell(cmd).files.filter((f) => f.tree).map((f) => f.path);
   assert.equal(tree('rm -rf build'), ['build']);
   assert.equal(tree('chmod -R go-w src'), ['src']);

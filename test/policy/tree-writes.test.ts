@@ -12,7 +12,7 @@ import { evaluateCall, type EvalContext } from '../../src/policy/evaluate.ts';
 import { analyzeShell } from '../../src/policy/shell/index.ts';
 import { realpathOnce } from '../../src/tools/guard.ts';
 import { expandPathGlob } from '../../src/fsglob.ts';
-import { walkTree } from '../../src/fstree.ts';
+import { fileKind, walkTree } from '../../src/fstree.ts';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'aflock-tree-writes-')));
 const outside = realpathSync(mkdtempSync(join(tmpdir(), 'aflock-tree-outside-')));
@@ -30,7 +30,7 @@ test.after(() => { rmSync(root, { recursive: true, force: true }); rmSync(outsid
 
 const POLICY = compilePolicy({ tools: { allow: ['Bash'] }, files: { deny: ['**/.env'], readOnly: ['package-lock.json', '.git/config'] } } as never);
 const ctx = (over: Partial<EvalContext> = {}): EvalContext => ({
-  root, cwd: root, realpath: realpathOnce(), expandGlob: expandPathGlob, walkTree, home: '/nonexistent-home',
+  root, cwd: root, realpath: realpathOnce(), expandGlob: expandPathGlob, walkTree, fileKind, home: '/nonexistent-home',
   protectedFiles: [join(root, '.aflock')], ...over,
 });
 const decide = (command: string, over: Partial<EvalContext> = {}) => evaluateCall(POLICY, { tool: 'Bash', input: { command } }, ctx(over));
@@ -143,7 +143,7 @@ test('an attacker\'s review of tree writes: each way around it is refused', () =
   // git: pathspec globs reach anything under their literal directory; another work tree is an unknown directory.
   refused(["git checkout HEAD~1 -- '*.env'", "git rm 'cfg*'", "git rm '*.env'"], /changes everything under '\.'/, noPolicyFile);
   refused(['git --work-tree=../cfg clean -fdx', 'GIT_WORK_TREE=../cfg git clean -fdx', 'git -c core.worktree=../cfg clean -fd'],
-    /directory change that cannot be followed|changes everything/, noPolicyFile);
+    /working directory that cannot be followed|changes everything/, noPolicyFile);
   refused(["git clean -fd -e '!.env'", 'git -c core.excludesFile=/dev/null clean -fd', 'git restore -SW .'], /changes everything under '\.'/, noPolicyFile);
   refused(['git config user.name x', 'git config --unset core.editor'], /writes read-only file '.git\/config'/);
   allowed(['git config --global user.name x', 'git config --get user.name', "git add '*.ts'", "git rm --cached '*.log'", "git rm 'build/*.o'"]);
@@ -154,6 +154,37 @@ test('an attacker\'s review of tree writes: each way around it is refused', () =
   allowed(['cp /tmp/x/a.json .', 'mv src/lib/a.ts src/lib/b.ts', 'cp -r src build/', 'cp -T /tmp/x/y lockfiles']);
   // More tools that change a tree.
   refused(['setfacl -R -m u:nobody:r cfg', 'chattr -R +i cfg', 'trash-put cfg', 'rsync -a --remove-sent-files cfg/ /tmp/o/'], /changes everything under 'cfg\/?'/);
+});
+
+test('a second review: tools that replace, move away or rewrite what they are given, and other ways in', () => {
+  const noPolicyFile = { protectedFiles: [] };
+  refused(['gzip package-lock.json', 'xz package-lock.json', 'bzip2 package-lock.json', 'zstd --rm package-lock.json',
+    'gunzip package-lock.json.gz', 'perl -pi -e s/1/2/ package-lock.json', "ruby -i -pe 'x' package-lock.json", 'sponge package-lock.json',
+    'dos2unix package-lock.json', "rename 's/a/b/' package-lock.json", 'fallocate -p -o 0 -l 1 package-lock.json',
+    'git stash push -- package-lock.json', 'git checkout-index -f package-lock.json', 'git remote add x /tmp', 'git push -u origin main',
+    'git branch -m a b', 'git config --worktree a.b c', 'rsync -a /tmp/x/package-lock.json .'], /writes read-only file '.*(package-lock.json|\.git\/config)'/);
+  refused(['gzip -r cfg', 'zip -rm /tmp/x.zip cfg', 'tar --remove-files -cf /tmp/x.tar cfg', 'rimraf cfg', 'gio trash cfg',
+    'find cfg -exec cp /dev/null {} \\;', 'find cfg -exec env rm {} +', 'find cfg -exec dd of={} \\;', 'find cfg -exec git rm {} +',
+    "find cfg -exec sh -c 'rm \"$1\"' _ {} \\;"], /changes (everything|files named .*) under 'cfg'/);
+  refused(['git sparse-checkout set --no-cone src', 'git checkout-index -f -a'], /changes everything under '\.'/, noPolicyFile);
+  refused(['shopt -s nocaseglob; rm -f PACKAGE-LOCK.JSO?', 'shopt -s nocaseglob; cat CFG/.EN?', 'shopt -s extglob\nrm -rf !(src)',
+    'rm -rf @(cfg)'], /glob/);
+  refused(['rm -rf /proc/self/fd/3/cfg 3<.', 'rm -rf /dev/fd/3/cfg 3<.', 'rm -f /proc/self/task/*/cwd/package-lock.json',
+    'cat /proc/self/task/*/cwd/cfg/.env', 'cat /proc/1/root/etc/hostname'], /working directory that cannot be followed/);
+  // The policy file named in code a command runs.
+  refused([`python3 -c "open('.aflock','w')"`, `node -e "require('fs').rmSync('.aflock')"`, `perl -e 'unlink ".aflock"'`,
+    "vim -es -c '%d|w! .aflock|q'"], /names '\.aflock' in the code it runs/);
+  // Ordinary work: keeping copies, compressing to stdout, a link removed by name, a backup beside the file.
+  allowed(['cp package-lock.json lock.bak', 'gzip -c package-lock.json > /tmp/lock.gz', 'gzip -k package-lock.json', 'zstd package-lock.json',
+    'gzip build/obj/a.o', 'zip -r /tmp/src.zip src', 'perl -pe s/a/b/ package-lock.json', 'git stash', 'git push origin main',
+    'git branch -d old', 'shopt -s nullglob; rm -f build/*.o', 'python3 -c "print(1)"'], noPolicyFile);
+  symlinkSync('cfg', join(root, 'cfglink'));
+  try {
+    allowed(['rm -rf cfglink', 'mv cfglink old-link', 'unlink cfglink']); // the link goes, not what it points to
+    refused(['rm -rf cfglink/', 'chmod -R 000 cfglink'], /changes everything under 'cfglink\/?'/);
+  } finally {
+    rmSync(join(root, 'cfglink'));
+  }
 });
 
 test('the analysis marks tree writes in its result', () => {

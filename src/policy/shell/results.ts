@@ -31,7 +31,7 @@ export class Results {
     this.unresolvable.push({ construct, detail: snippet(detail) });
   }
 
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree: boolean | 'follow' = false, only?: NameTest[]): void {
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree: boolean | 'follow' = false, only?: NameTest[], into?: string): void {
     if (!arg || arg.procSubst) return;
     if (arg.literal && (arg.value === '' || isIgnoredPath(arg.value))) return;
     if (!arg.literal && mode === 'read') this.unres('dynamic file argument', `${command} ${arg.src}`);
@@ -40,17 +40,23 @@ export class Results {
     // `~+` is $PWD and `~-` is $OLDPWD: relative paths in another spelling.
     const tilde = arg.literal ? /^~([+-])(\/|$)/.exec(arg.value) : null;
     if (tilde) arg = { ...arg, value: tilde[1] === '+' ? `./${arg.value.slice(3)}` : arg.value };
+    // A directory reached through a descriptor (`/dev/fd/3/x` with `3<dir`) or another process's or thread's view
+    // (`/proc/self/task/*/cwd/x`, `/proc/1/root/x`) is a working directory the analysis does not follow.
+    if (arg.literal && /^\/(?:dev\/fd\/\d+\/|proc\/[^/]+\/(?:fd\/\d+\/|task\/|(?:cwd|root)(?:\/|$)))/.test(arg.value.replace(/\/{2,}/g, '/'))
+      && !/^\/proc\/(?:self|thread-self)\/(?:cwd|root)(?:\/|$)/.test(arg.value.replace(/\/{2,}/g, '/'))) {
+      this.unres('unknown working directory', `${command} ${arg.src}`);
+    }
     const relative = arg.literal && !/^[/~]/.test(arg.value);
     // Principle: a working directory the analysis cannot follow (`cd "$(...)"`, `cd -`, `popd`, a cd in a function,
     // CDPATH) makes a relative path unresolvable, not relative to where the command started.
     if ((relative && this.cwd === null) || tilde?.[1] === '-') this.unres('unknown working directory', `${command} ${arg.src}`);
     if (arg.literal && mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(normPath(arg.value));
-    this.addFile(argText(arg), mode, command, tree, only);
+    this.addFile(argText(arg), mode, command, tree, only, into);
     // After `cd /etc`, `cat passwd` reads /etc/passwd: report that spelling too.
     if (relative && this.cwd) {
       const joined = normPath(`${this.cwd}/${arg.value}`);
       if (mode === 'write' && !METADATA_WRITERS.has(keyOf(command))) this.written.add(joined);
-      this.addFile(joined, mode, command, tree, only);
+      this.addFile(joined, mode, command, tree, only, into === undefined || /^[/~]/.test(into) ? into : normPath(`${this.cwd}/${into}`));
     }
   }
 
@@ -68,12 +74,13 @@ export class Results {
     else this.unres('non-literal program', src);
   }
 
-  private addFile(path: string, mode: 'read' | 'write', command: string, tree: boolean | 'follow', only?: NameTest[]): void {
-    const key = `f\0${mode}\0${command}\0${path}\0${tree}\0${JSON.stringify(only ?? null)}`;
+  private addFile(path: string, mode: 'read' | 'write', command: string, tree: boolean | 'follow', only?: NameTest[], into?: string): void {
+    const key = `f\0${mode}\0${command}\0${path}\0${tree}\0${JSON.stringify(only ?? null)}\0${into ?? ''}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (!tree || mode !== 'write') this.files.push({ path, mode, command });
-    else this.files.push({ path, mode, command, tree: tree === 'follow' ? 'follow' : true, ...(only ? { only } : {}) });
+    const cond = into !== undefined && mode === 'write' ? { into } : {};
+    if (!tree || mode !== 'write') this.files.push({ path, mode, command, ...cond });
+    else this.files.push({ path, mode, command, tree: tree === 'follow' ? 'follow' : true, ...(only ? { only } : {}), ...cond });
   }
 
   chdir(args: Arg[]): void {

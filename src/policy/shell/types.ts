@@ -19,6 +19,8 @@ export interface FileAccess {
   command: string;
   /** 'follow': symbolic links under the directory are followed too (`chown -RL`, `find -L`). */
   tree?: true | 'follow';
+  /** Written only if this path (a copy's destination) is a directory: `cp a dest` writes dest/a then. */
+  into?: string;
   /** A tree write that reaches only files whose name passes each test (`find . -name '*.o' -delete`), and what is under them. */
   only?: NameTest[];
 }
@@ -28,6 +30,8 @@ export interface FileAccess {
  * path after an unknown `cd`.
  */
 export const UNKNOWN_TREE_WRITE = 'tree write of unknown paths';
+/** The construct of `shopt -s nocaseglob|globstar|extglob`: the line's globs match otherwise than the evaluator expands them. */
+export const GLOB_OPTIONS = 'glob options changed';
 /** A test on a file's name, in find's -name syntax (a glob on the last component); fold: -iname. */
 export interface NameTest { glob: string; fold: boolean }
 export interface NetworkTarget { target: string; command: string }
@@ -94,8 +98,10 @@ export interface Call {
  * most, a small function of its arguments.
  */
 export interface Sink {
+  /** The file accesses found so far (find -exec looks at what its command does with `{}`). */
+  readonly files: readonly FileAccess[];
   unres(construct: string, detail: string): void;
-  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree?: boolean | 'follow', only?: NameTest[]): void;
+  file(arg: Arg | undefined, mode: 'read' | 'write', command: string, tree?: boolean | 'follow', only?: NameTest[], into?: string): void;
   /** Text `command` runs in a language of its own (CodeText): the paths it names are checked. */
   program(text: string, command: string): void;
   /** A program given as a word: its text when literal, else `non-literal program` (code decided at run time). */

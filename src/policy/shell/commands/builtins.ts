@@ -1,6 +1,6 @@
 // Shell builtins that run strings or change what later commands see (eval, trap, alias, cd, source), the
 // environment variables that run commands or load code, and the signs of an obfuscated command.
-import { argText, inputEnv, STDIN_PATHS, type Arg, type Call, type Env, type Sink } from '../types.ts';
+import { argText, GLOB_OPTIONS, inputEnv, STDIN_PATHS, type Arg, type Call, type Env, type Sink } from '../types.ts';
 
 /** Environment variables whose value the shell or a tool runs as a command line. */
 export const COMMAND_VARS = new Set(['GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_EXTERNAL_DIFF', 'GIT_PAGER', 'GIT_EDITOR',
@@ -62,6 +62,12 @@ export const BUILTINS: Record<string, Handler> = {
   readarray: varNames, getopts: varNames, export: varNames,
   alias(s, _name, _key, args, c) {
     if (args.some((a) => !a.literal || a.value.includes('='))) s.unres('alias definition', c.src);
+  },
+  // Options that change what a glob matches (case-folded, `**` recursive, extended patterns): the globs of the line
+  // can no longer be expanded the way the evaluator does.
+  shopt(s, _name, _key, args, c) {
+    if (args.some((a) => a.literal && a.value === '-u') && !args.some((a) => a.literal && a.value === '-s')) return;
+    if (args.some((a) => !a.literal || ['nocaseglob', 'globstar', 'extglob', 'globasciiranges'].includes(a.value))) s.unres(GLOB_OPTIONS, c.src);
   },
   cd(s, _name, _key, args) { s.chdir(args); },
   pushd(s, _name, _key, args) { s.chdir(args); },

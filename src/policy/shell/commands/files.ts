@@ -72,11 +72,16 @@ export const FILE_CMDS: Record<string, FileSpec> = {
   md5sum: SUMS, sha1sum: SUMS, sha224sum: SUMS, sha256sum: SUMS, sha384sum: SUMS, sha512sum: SUMS, b2sum: SUMS,
   cksum: SUMS, sum: SUMS, shasum: SUMS, md5: { v: 's', ops: 'read' },
   zcat: READ, bzcat: READ, xzcat: READ, zstdcat: READ, lz4cat: READ, zless: READ, zmore: READ,
-  gzip: READ, gunzip: READ, bzip2: READ, bunzip2: READ, xz: READ, unxz: READ, zstd: READ, lz4: READ,
+
   cp: CP, install: { v: 'tSgmo', vl: ['--target-directory', '--suffix', '--group', '--mode', '--owner'],
     target: ['-t', '--target-directory'], ops: 'copy' },
   mv: { ...CP, ops: 'move' }, ln: { ...CP, ops: 'link' }, link: { ops: 'link' },
-  tee: { ops: 'write' }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
+  tee: { ops: 'write' }, sponge: { v: 'a', ops: 'write' },
+  dos2unix: { v: 'n', ops: 'rw' }, unix2dos: { v: 'n', ops: 'rw' }, mac2unix: { ops: 'rw' }, unix2mac: { ops: 'rw' },
+  fallocate: { v: 'lox', vl: ['--length', '--offset'], ops: 'write' },
+  // rename 's/a/b/' files...: what it renames is written (to where is in the expression).
+  rename: { first: 'skip', ops: 'write' }, prename: { first: 'skip', ops: 'write' }, 'file-rename': { first: 'skip', ops: 'write' },
+  rimraf: { ops: 'write', tree: true }, touch: { v: 'drt', r: ['-r', '--reference'], vl: ['--date', '--reference'], ops: 'write' },
   rm: { ops: 'write', tree: ['-r', '-R', '--recursive'] }, rmdir: WRITE,
   setfacl: { v: 'mMxX', vl: ['--modify', '--modify-file', '--remove', '--remove-file', '--set', '--set-file'],
     r: ['-M', '-X', '--modify-file', '--remove-file', '--set-file'], ops: 'write', tree: ['-R', '--recursive'] },
@@ -89,8 +94,9 @@ export const FILE_CMDS: Record<string, FileSpec> = {
   chmod: { flagRe: /^-[Rvcf]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
   chown: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
   chgrp: { flagRe: /^-[RvcfhHLP]+$/, first: 'skip', noPattern: ['--reference'], r: ['--reference'], ops: 'write', tree: ['-R', '--recursive'] },
+  // zip -m (--move) deletes what it archived: its operands are written too, whole trees with -r.
   zip: { v: 'bntPOsZ', w: ['-O', '--output-file'], x: ['-TT', '--unzip-command'], vl: ['-TT', '--unzip-command'],
-    first: 'write', ops: 'read' },
+    first: 'write', ops: 'read', inplace: ['-m', '--move'] },
   unzip: { v: 'dP', w: ['-d'], first: 'read', ops: 'none' },
   gpg: {
     v: 'oru', w: ['-o', '--output'], r: ['--passphrase-file', '--keyring'], ops: 'read',
@@ -144,9 +150,11 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
   // Under xargs, more operands come from its input: a tree write of directories the text does not name.
   if (tree && c.env.xargs && spec.ops === 'write') s.unres(UNKNOWN_TREE_WRITE, c.src);
   switch (spec.ops) {
-    case 'read':
-      for (const f of ops) { s.file(f, 'read', name); if (inplace) s.file(f, 'write', name); }
+    case 'read': {
+      const recursive = keyOf(name) === 'zip' && given(o, ['-r', '--recurse-paths']);
+      for (const f of ops) { s.file(f, 'read', name); if (inplace) s.file(f, 'write', name, recursive); }
       break;
+    }
     case 'write': {
       // chown/chgrp/setfacl -L follow the links they meet: what a link points to is changed too.
       const follow = tree && ['chown', 'chgrp', 'setfacl'].includes(keyOf(name)) && given(o, ['-L', '--logical']);
@@ -178,9 +186,13 @@ export function fileArgs(s: Sink, name: string, spec: FileSpec, args: Arg[], c: 
       // Into a directory, the file written is dest/<name of the source> (`cp /tmp/lock.json .`). Whether dest is a
       // directory is not in the text, so both are checked (not with -T, which says it is not).
       if (dest?.literal && !given(o, ['-T', '--no-target-directory'])) {
+        // A directory for sure: -t, several sources, a trailing `/`, `.` or `..`; otherwise only if it is one now.
+        const surely = !!target || sources.length > 1 || /(^|\/)\.{0,2}$/.test(dest.value) || dest.value === '~';
         for (const f of sources) {
           const base = f.literal ? f.value.replace(/\/+$/, '').split('/').pop() ?? '' : '';
-          if (base && base !== '.' && base !== '..') s.file(literalArg(`${dest.value.replace(/\/+$/, '')}/${base}`), 'write', name);
+          if (base && base !== '.' && base !== '..') {
+            s.file(literalArg(`${dest.value.replace(/\/+$/, '')}/${base}`), 'write', name, false, undefined, surely ? undefined : dest.value);
+          }
         }
       }
       break;
@@ -235,12 +247,63 @@ export function tar(s: Sink, name: string, args: Arg[], c: Call): void {
     }
   }
   if (create) for (const f of o.operands) s.file(f, 'read', name);
+  // --remove-files deletes what it archived: every operand, with all under it.
+  if (create && [...o.flags].some((f) => f.length >= 5 && '--remove-files'.startsWith(f))) for (const f of o.operands) s.file(f, 'write', name, true);
 }
 
+/** Compressors and their suffixes: they replace their input with the output unless told to keep it. */
+interface Compressor { suffix: string; unpack: boolean; keepsByDefault: boolean; v: string }
+const GZ = { suffix: '.gz', keepsByDefault: false, v: 'S' };
+const BZ = { suffix: '.bz2', keepsByDefault: false, v: '' };
+const XZ = { suffix: '.xz', keepsByDefault: false, v: 'CFMT' };
+const ZST = { suffix: '.zst', keepsByDefault: true, v: 'oDM' };
+const LZ4 = { suffix: '.lz4', keepsByDefault: true, v: '' };
+const Z = { suffix: '.Z', keepsByDefault: false, v: 'b' };
+const COMPRESSORS: Record<string, Compressor> = {
+  gzip: { ...GZ, unpack: false }, gunzip: { ...GZ, unpack: true }, bzip2: { ...BZ, unpack: false }, bunzip2: { ...BZ, unpack: true },
+  xz: { ...XZ, unpack: false }, unxz: { ...XZ, unpack: true }, lzma: { ...XZ, suffix: '.lzma', unpack: false },
+  unlzma: { ...XZ, suffix: '.lzma', unpack: true }, zstd: { ...ZST, unpack: false }, unzstd: { ...ZST, unpack: true },
+  lz4: { ...LZ4, unpack: false }, unlz4: { ...LZ4, unpack: true }, compress: { ...Z, unpack: false }, uncompress: { ...Z, unpack: true },
+};
+export const COMPRESSOR_NAMES = Object.keys(COMPRESSORS);
 
-/** Commands that, run by `find -exec` on what it finds, remove or change it (sed only with -i). */
-const FIND_EXEC_CHANGERS = new Set(['rm', 'unlink', 'shred', 'truncate', 'chmod', 'chown', 'chgrp', 'mv', 'touch', 'sed', 'perl',
-  'setfacl', 'chattr', 'trash-put', 'trash']);
+/**
+ * gzip and its kind read their operands and, unless they write to stdout, test, list or keep, replace each with the
+ * other form: `gzip .aflock` removes .aflock, `gunzip lock.json.gz` (re)writes lock.json; -r does it to a whole tree.
+ */
+export function compressor(s: Sink, name: string, key: string, args: Arg[]): void {
+  const kind = COMPRESSORS[key];
+  const o = scan(args, { v: kind.v, vl: ['--suffix', '--threads', '--memlimit', '--format', '--check', '--output', '--dict'], ops: 'none' });
+  const toStdout = given(o, ['-c', '--stdout', '--to-stdout', '-t', '--test', '-l', '--list']);
+  const keeps = given(o, ['-k', '--keep']) || (kind.keepsByDefault && !given(o, ['--rm']));
+  const unpack = kind.unpack || given(o, ['-d', '--decompress', '--uncompress']);
+  const suffix = o.opts.find((x) => x.name === '-S' || x.name === '--suffix')?.value;
+  const ext = suffix?.literal ? suffix.value : kind.suffix;
+  const tree = given(o, ['-r', '--recursive']);
+  // lz4 IN OUT: a second operand is the output (unless -m takes several inputs).
+  const lz4Out = (key === 'lz4' || key === 'unlz4') && o.operands.length === 2 && !given(o, ['-m', '--multiple']);
+  if (lz4Out) s.file(o.operands[1], 'write', name);
+  for (const f of lz4Out ? o.operands.slice(0, 1) : o.operands) {
+    s.file(f, 'read', name);
+    if (toStdout) continue;
+    if (!keeps) s.file(f, 'write', name, tree);
+    if (tree) continue; // what each file under the tree becomes is named by its own name: the tree write covers it
+    if (f.literal) s.file(literalArg(unpack ? f.value.replace(/\.[^./]*$/, '') : `${f.value}${ext}`), 'write', name);
+  }
+  for (const x of o.opts) if (x.name === '-o' || x.name === '--output') s.file(x.value, 'write', name);
+}
+
+/** gio, GNOME's file tool: `gio trash|remove X` removes a tree, `gio move|copy|save|rename` write their targets. */
+export function gio(s: Sink, name: string, args: Arg[]): void {
+  const sub = args[0]?.literal ? args[0].value : '';
+  const ops = args.slice(1).filter((a) => !(a.literal && a.value.startsWith('-')));
+  if (sub === 'trash' || sub === 'remove' || sub === 'rm') for (const a of ops) s.file(a, 'write', `${name} ${sub}`, true);
+  else if (sub === 'move' || sub === 'mv') { for (const a of ops) s.file(a, 'write', `${name} ${sub}`, ops.indexOf(a) < ops.length - 1); }
+  else if (sub === 'copy' || sub === 'cp' || sub === 'save') s.file(ops[ops.length - 1], 'write', `${name} ${sub}`);
+  else if (sub === 'rename') s.file(ops[0], 'write', `${name} ${sub}`);
+  else for (const a of ops) s.file(a, 'read', `${name} ${sub}`);
+}
+
 
 /**
  * The name tests of a find expression that every file it acts on passes: its -name/-iname values when the expression
@@ -296,10 +359,11 @@ export function find(s: Sink, name: string, args: Arg[], c: Call): void {
       let e = k + 1;
       while (e < args.length && !(args[e].literal && (args[e].value === ';' || args[e].value === '+'))) e++;
       const inner = args.slice(k + 1, e);
+      // Whatever the command (after its wrappers) writes at `{}` is a file find reached: `-exec rm {}`, `-exec cp
+      // /dev/null {}`, `-exec env rm {}`, `-exec sh -c 'rm "$1"' _ {}` (a path decided at run time is no better).
+      const before = s.files.length;
       if (inner.length) s.run(inner, { ...c, env: { ...c.env, xargs: false } }, 'find -exec');
-      const changer = inner[0]?.literal ? keyOf(inner[0].value) : '';
-      if (FIND_EXEC_CHANGERS.has(changer) && inner.some((x) => !x.literal || x.value.includes('{}'))
-        && (changer !== 'sed' || inner.some((x) => x.literal && /^-[^-]*i|^--in-place/.test(x.value)))) changes = true;
+      if (s.files.slice(before).some((f) => f.mode === 'write' && (f.path.includes('{}') || f.path.includes('$')))) changes = true;
       k = e;
     } else if (v === '-delete') {
       changes = true;

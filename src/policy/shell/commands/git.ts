@@ -92,8 +92,8 @@ export function git(s: Sink, name: string, args: Arg[], c: Call): void {
       }
       break;
     default:
-      worktreeWrites(sub, subArgs, file, (detail) => s.unres(UNKNOWN_TREE_WRITE, detail), o.opts.some((x) => x.name === '-c'));
   }
+  worktreeWrites(sub, subArgs, file, (detail) => s.unres(UNKNOWN_TREE_WRITE, detail), o.opts.some((x) => x.name === '-c'));
 }
 
 type FileReport = (a: Arg | undefined, mode: 'read' | 'write', tree?: boolean) => void;
@@ -130,7 +130,11 @@ function worktreeWrites(sub: string, args: Arg[], report: FileReport, unknown: (
   switch (sub) {
     case 'checkout': {
       const o = scan(before, { v: 'bBt', vl: ['--orphan', '--conflict', '--pathspec-from-file'], ops: 'none' });
-      if (o.opts.some((x) => x.name === '-b' || x.name === '-B' || x.name === '--orphan')) return; // a new branch
+      if (o.opts.some((x) => x.name === '-b' || x.name === '-B' || x.name === '--orphan')) {
+        // A new branch; one that tracks another is recorded in the repository's configuration.
+        if (flag('-t', '--track')) report(literalArg('.git/config'), 'write');
+        return;
+      }
       // `git checkout <tree-ish> -- paths`, or without `--` words any of which may be a path.
       const source = dashes >= 0 ? o.operands.length > 0 : o.operands.length > 1;
       const paths = dashes >= 0 ? after : o.operands;
@@ -167,16 +171,38 @@ function worktreeWrites(sub: string, args: Arg[], report: FileReport, unknown: (
     }
     case 'stash': {
       const verb = before[0]?.literal && !before[0].value.startsWith('-') ? before[0].value : 'push';
-      if (!['push', 'save'].includes(verb) || !flag('-u', '-a', '--include-untracked', '--all')) return;
+      if (!['push', 'save'].includes(verb) || flag('-S', '--staged')) return;
       const o = scan(verb === before[0]?.value ? before.slice(1) : before, { v: 'm', vl: ['--message', '--pathspec-from-file'], ops: 'none' });
       const ops = verb === 'save' ? after : [...o.operands, ...after];
-      for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', true);
+      // The paths it names are reverted (a write whatever the untracked options); -u/-a also remove untracked or
+      // ignored files, all under the paths (or `.`). A plain `git stash` reverts what the index says: content decides.
+      const untracked = flag('-u', '-a', '--include-untracked', '--all');
+      if (ops.length || untracked) for (const a of ops.length ? ops : [literalArg('.')]) file(a, 'write', untracked);
       return;
     }
+    case 'checkout-index': {
+      // -f overwrites the files it names (-a: every file of the index).
+      if (!flag('-f', '--force')) return;
+      const ops = operands({ vl: ['--prefix', '--stage'], ops: 'none' });
+      for (const a of flag('-a', '--all') ? [literalArg('.')] : ops) file(a, 'write', flag('-a', '--all'));
+      return;
+    }
+    case 'sparse-checkout':
+      // Changing the sparse patterns removes (or brings back) files anywhere in the working tree, and records the
+      // patterns in the repository's configuration.
+      if (before[0]?.literal && ['set', 'add', 'init', 'reapply', 'disable'].includes(before[0].value)) {
+        file(literalArg('.'), 'write', true);
+        report(literalArg('.git/config'), 'write');
+      }
+      return;
+    case 'remote': case 'branch': case 'push': case 'submodule': case 'lfs': case 'maintenance': case 'switch':
+      if (writesConfig(sub, before)) report(literalArg('.git/config'), 'write');
+      return;
     case 'config': {
       // Setting a value writes the repository's configuration (`.git/config` where the line runs; `--file F`: F).
       const o = scan(before, { v: 'f', vl: ['--file', '--blob', '--type', '--default', '--comment'], ops: 'none' });
-      const elsewhere = ['--global', '--system', '--worktree'].some((f) => o.flags.has(f));
+      // --worktree writes .git/config too unless the worktreeConfig extension is on (it is not by default).
+      const elsewhere = ['--global', '--system'].some((f) => o.flags.has(f));
       const reads = ['--get', '--get-all', '--get-regexp', '--get-urlmatch', '--get-color', '--get-colorbool', '--list', '-l',
         '--show-origin', '--show-scope'].some((f) => o.flags.has(f)) || o.opts.some((x) => x.name === '--blob');
       const sets = o.operands.length >= 2 || ['--unset', '--unset-all', '--add', '--replace-all', '--rename-section',
@@ -188,6 +214,23 @@ function worktreeWrites(sub: string, args: Arg[], report: FileReport, unknown: (
       return;
     }
     default:
+  }
+}
+
+/** Whether a subcommand records something in the repository's configuration (.git/config): remotes, upstreams, ... */
+function writesConfig(sub: string, args: Arg[]): boolean {
+  const words = args.filter((a) => a.literal).map((a) => a.value);
+  const has = (...names: string[]) => words.some((w) => names.includes(w) || names.some((n) => n.startsWith('--') && w.startsWith(`${n}=`))
+    || names.some((n) => /^-[A-Za-z]$/.test(n) && /^-[A-Za-z]+$/.test(w) && w.includes(n[1])));
+  switch (sub) {
+    case 'remote': return ['add', 'rename', 'remove', 'rm', 'set-url', 'set-head', 'set-branches', 'prune', 'update'].includes(words[0] ?? '');
+    case 'branch': return has('-m', '-M', '-u', '--set-upstream-to', '--unset-upstream', '-c', '-C', '-t', '--track', '--edit-description');
+    case 'push': return has('-u', '--set-upstream');
+    case 'switch': return has('-t', '--track');
+    case 'submodule': return ['init', 'add', 'deinit', 'sync', 'set-url', 'set-branch'].includes(words.find((w) => !w.startsWith('-')) ?? '');
+    case 'lfs': return ['install', 'uninstall', 'update', 'track'].includes(words[0] ?? '');
+    case 'maintenance': return ['start', 'stop', 'register', 'unregister'].includes(words[0] ?? '');
+    default: return false;
   }
 }
 

@@ -10,7 +10,7 @@
 //                    commands run later)
 import { type Arg, type Call, type Sink } from '../types.ts';
 import { BUILTINS, obfuscation, type Handler } from './builtins.ts';
-import { dd, FILE_CMDS, fileArgs, tar } from './files.ts';
+import { COMPRESSOR_NAMES, compressor, dd, FILE_CMDS, fileArgs, gio, tar } from './files.ts';
 import { git } from './git.ts';
 import { INLINE_CODE, inlineCode, interpFamily, interpreter, shell, SHELL_RE } from './interpreters.ts';
 import { copyRemote, curl, network1, openssl, ssh, wget } from './network.ts';
@@ -35,6 +35,8 @@ export const HANDLERS: Record<string, Handler> = {
   scp: (s, name, key, args, c) => copyRemote(s, key, name, args, c),
   rsync: (s, name, key, args, c) => copyRemote(s, key, name, args, c),
   openssl: (s, name, _key, args) => openssl(s, name, args),
+  gio: (s, name, _key, args) => gio(s, name, args),
+  ...Object.fromEntries(COMPRESSOR_NAMES.map((k): [string, Handler] => [k, (s, name, key, args) => compressor(s, name, key, args)])),
   ...Object.fromEntries(Object.keys(INLINE_CODE).map((k): [string, Handler] => [k, (s, name, key, args, c) => inlineCode(s, name, key, args, c)])),
 };
 

@@ -190,6 +190,12 @@ export function interpreter(s: Sink, fam: InterpFamily, name: string, args: Arg[
     if (c.env.xargs && last?.literal && /^-[A-Za-z]*[ecEpr]$/.test(last.value)) s.unres('non-literal program', c.src);
     if (repl(fam, args)) s.codeFromStdin(c, 'interpreter', name);
   }
+  // perl -i / ruby -i edit their file operands in place (`perl -pi -e 's/a/b/' lock.json`): every word that is not
+  // an option or the program is written.
+  if ((fam === 'perl' || fam === 'ruby') && args.some((a) => a.literal && /^-[alnpsw0-9]*i/.test(a.value))) {
+    const progs = new Set(programs);
+    for (const a of args) if (!progs.has(a) && !(a.literal && a.value.startsWith('-'))) s.file(a, 'write', name);
+  }
   if (inline) return;
   if (module) {
     // A REPL module (or -i) reads code from stdin; other modules read data there (`... | python3 -m json.tool`).

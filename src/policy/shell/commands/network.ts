@@ -173,6 +173,14 @@ export function copyRemote(s: Sink, key: string, name: string, args: Arg[], c: C
     if (host !== null) { s.net(host, name); return; }
     const last = i === ops.length - 1 && ops.length > 1;
     s.file(a, last ? 'write' : 'read', name);
+    // Into a local directory destination, a source without a trailing `/` lands as dest/<its name>.
+    if (last && a.literal) {
+      for (const src of ops.slice(0, -1)) {
+        if (!src.literal || remote(src) !== null || /\/\.?$/.test(src.value)) continue;
+        const base = src.value.split('/').pop() ?? '';
+        if (base && base !== '..') s.file(literalArg(`${a.value.replace(/\/+$/, '')}/${base}`), 'write', name, false, undefined, /\/$/.test(a.value) ? undefined : a.value);
+      }
+    }
     // rsync --delete (and its spellings) removes what the source lacks, every path under the destination;
     // --remove-source-files (once --remove-sent-files) removes what it copied, every file under a source.
     if (key === 'rsync' && [...o.flags].some((f) => (last ? /^--(delete|del$)/ : /^--remove-(source|sent)-files$/).test(f))) s.file(a, 'write', name, true);
