@@ -188,9 +188,11 @@ export function evaluateCall(policy: CompiledPolicy, call: ToolCall, ctx: EvalCo
   const steps = bash ? bashRuleSteps(policy, call, subject, bash) : { before: rulesBeforeFiles(policy, call, subject, null), after: null };
   if (steps.before) return steps.before;
 
-  // What a Bash command writes, a tree write (`rm -r dir`) included, may not be the policy file either, whatever the
-  // files rules say (after the rules: a command they refuse does not pay for the look-up).
-  if (bash) {
+  // Under files rules, what a Bash command writes, a tree write (`rm -r dir`) included, may not be the policy file
+  // either, whatever the rules list (after the rules: a command they refuse does not pay for the look-up). Without
+  // files rules the analysis checks no file a command touches (an empty policy allows `rm -rf /`: the conformance
+  // corpus); the kernel sandbox keeps the policy file read-only for every command this server runs.
+  if (bash && policy.files) {
     const a = bash.get();
     if ((a.code?.length || a.files.some((f) => f.mode === 'write')) && ctx.protectedFiles && ctx.protectedFiles.length > 0) {
       const d = unknownTreeWrite(a) ?? bashWritesProtected(a, ctx.protectedFiles, ctx);

@@ -104,8 +104,8 @@ test('a tree too large or unreadable to check, or no way to walk it, is refused'
   allowed(['rm src/lib/a.ts'], { walkTree: undefined });
 });
 
-test('the policy file is never Bash\'s to write, named or inside a tree, whatever the files rules say', () => {
-  const none = compilePolicy({ tools: { allow: ['Bash'] } } as never);
+test('under files rules, the policy file is never Bash\'s to write, named or inside a tree, whatever they list', () => {
+  const none = compilePolicy({ tools: { allow: ['Bash'] }, files: { deny: ['secrets/**'] } } as never);
   const d = (c: string) => evaluateCall(none, { tool: 'Bash', input: { command: c } }, ctx());
   for (const c of ['echo {} > .aflock', 'cp /tmp/x .aflock', 'sed -i s/a/b/ .aflock', 'mv .aflock x', 'git checkout HEAD~1 .aflock', 'tee .aflock', 'truncate -s0 ./.aflock']) {
     assert.is(d(c).decision, 'deny', c);
@@ -113,6 +113,11 @@ test('the policy file is never Bash\'s to write, named or inside a tree, whateve
   }
   for (const c of ['rm -rf .', 'rm -rf ../', 'mv . ../elsewhere']) assert.match(d(c).reason, /changes everything under .*which holds '.*\.aflock'/, c);
   for (const c of ['cat .aflock', 'rm -rf build', 'echo x > notes.md']) assert.is(d(c).decision, 'allow', c);
+  // Without files rules the analysis checks no file a command touches (the conformance corpus: an empty policy allows
+  // `rm -rf /`); the kernel sandbox keeps the policy file read-only for every command the server runs.
+  for (const p of [{}, { tools: { allow: ['Bash'] } }]) {
+    for (const c of ['rm -rf /', 'echo {} > .aflock']) assert.is(evaluateCall(compilePolicy(p as never), { tool: 'Bash', input: { command: c } }, ctx()).decision, 'allow', c);
+  }
 });
 
 test('an attacker\'s review of tree writes: each way around it is refused', () => {
