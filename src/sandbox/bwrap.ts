@@ -56,8 +56,8 @@ function depth(p: string): number {
 
 /**
  * The lifeline, run first by the sandbox's first shell when its stdin is a pipe the server holds and never writes.
- * --die-with-parent (PR_SET_PDEATHSIG) follows the thread that spawned bwrap, and bwrap sets it after its fork, so
- * it can miss (a sandbox once outlived a SIGKILLed Deno server: docs/threat-model-gaps.md §7). A pipe cannot miss:
+ * --die-with-parent (PR_SET_PDEATHSIG) can miss: the namespace's init arms it only after bwrap forks it, so a server
+ * killed while bubblewrap starts can leave the namespace running (docs/threat-model-gaps.md §7). A pipe cannot miss:
  * when the server dies, however it dies, the kernel closes its end, and a watcher blocked reading the other end sees
  * EOF and kills every process in the PID namespace (`kill -1` spares only pid 1, bwrap's init, and the caller); the
  * command's shell dies with them, bwrap's init leaves and the kernel tears the namespace down. The server also closes

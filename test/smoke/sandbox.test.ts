@@ -297,10 +297,11 @@ maybe(`${leg}: no command outlives its call or the server; a background job does
     assert.ok(pidsOf(`sleep ${tag}6`).length > 0, 'the in-flight command never started');
     s.kill();
     await s.exited;
-    // Two things end it: the death signal (--die-with-parent) and the lifeline (the server's end of the sandbox's
-    // stdin closes, the sandbox kills everything in it; test/sandbox/lifeline.test.ts checks it without the signal).
-    // Either acts at once; tearing down the namespaces can take seconds on a loaded machine: wait up to 10 s. Before
-    // the lifeline, one survivor was seen under Deno (2026-12-01; docs/threat-model-gaps.md §7); one would fail here.
+    // `pgrep -f` also matches bwrap's own command line, which carries the command, so the kill may land while
+    // bubblewrap is still starting: there the death signal can miss (the survivor seen under Deno on 2026-12-01,
+    // docs/threat-model-gaps.md §7), and the lifeline is what ends the sandbox (the server's end of its stdin closes;
+    // test/sandbox/lifeline.test.ts checks it without the signal). Either acts at once; tearing down the namespaces
+    // can take seconds on a loaded machine: wait up to 10 s. A survivor fails here.
     for (let i = 0; i < 100 && pidsOf(`sleep ${tag}6`).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(pidsOf(`sleep ${tag}6`), [], 'a command outlived the server');
     void inflight;
