@@ -15,6 +15,8 @@
 //                     and a hard link to them fails with EXDEV)
 // Namespaces: user (when available), mount, PID, network (loopback only), IPC, UTS, cgroup; --cap-drop ALL,
 // --new-session (no TIOCSTI into a terminal), --die-with-parent (the sandbox dies with the server).
+// The lifeline (LIFELINE_SCRIPT) binds the sandbox to a pipe the server holds, so it dies with the server even when the
+// death signal does not fire.
 import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Covered } from './scan.ts';
@@ -52,15 +54,39 @@ function depth(p: string): number {
   return p.split('/').length;
 }
 
-/** Shell run as the sandbox's first process: starts the TCP->Unix relay to the proxy, waits until it listens, then runs the command. */
+/**
+ * The lifeline, run first by the sandbox's first shell when its stdin is a pipe the server holds and never writes.
+ * --die-with-parent (PR_SET_PDEATHSIG) can miss: the namespace's init arms it only after bwrap forks it, so a server
+ * killed while bubblewrap starts can leave the namespace running (docs/threat-model-gaps.md §7). A pipe cannot miss:
+ * when the server dies, however it dies, the kernel closes its end, and a watcher blocked reading the other end sees
+ * EOF and kills every process in the PID namespace (`kill -1` spares only pid 1, bwrap's init, and the caller); the
+ * command's shell dies with them, bwrap's init leaves and the kernel tears the namespace down. The server also closes
+ * its end when a call ends or times out. In order:
+ * - the pipe moves to fd 3 and the command gets /dev/null as stdin, as an unsandboxed command does;
+ * - the watcher reads fd 3 (not its stdin, which bash points at /dev/null for a background job), writes nowhere (its
+ *   stdout and stderr would keep the call's pipes open), and is started by a subshell that exits at once, so that
+ *   it becomes a child of bwrap's init, not of the command (which would see an unknown child in wait());
+ * - fd 3 is closed before anything else starts, so the command and the proxy relay never hold the pipe.
+ */
+const LIFELINE_SCRIPT = [
+  'exec 3<&0 </dev/null',
+  '( { while read -r -u 3 _; do :; done; kill -KILL -1; } >/dev/null 2>&1 & )',
+  'exec 3<&-',
+];
+
+/** Starts the TCP->Unix relay to the proxy and waits until it listens. */
 const RELAY_SCRIPT = [
   `socat TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${INNER_PROXY_SOCKET} </dev/null >/dev/null 2>&1 &`,
   // Wait (builtins only, no process per try) for the listening socket in /proc/net/tcp: 127.0.0.1:3128, state 0A.
   `for ((i = 0; i < 20000; i++)); do while read -r _ a _ st _; do [[ $a == 0100007F:${PROXY_PORT.toString(16).toUpperCase().padStart(4, '0')} && $st == 0A ]] && break 3; done </proc/net/tcp; done`,
-  'exec bash -c "$1"',
-].join('\n');
+];
 
-export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
+export interface BwrapOptions {
+  /** The sandbox's stdin is the server's lifeline pipe (LIFELINE_SCRIPT); false: stdin is passed through as it is. */
+  lifeline: boolean;
+}
+
+export function bwrapArgs(spec: BwrapSpec, command: string, opts: BwrapOptions): string[] {
   const a: string[] = ['--die-with-parent', '--new-session', '--unshare-all', '--cap-drop', 'ALL'];
   // /proc/sys read-only: bubblewrap covers it only when the directory itself is writable (it is not, its files are),
   // and a command run by root (uid 0 mapped to 0, capabilities dropped) could otherwise write the kernel's global
@@ -96,7 +122,10 @@ export function bwrapArgs(spec: BwrapSpec, command: string): string[] {
   a.push('--remount-ro', '/run');
   a.push('--chdir', spec.cwd, '--clearenv');
   for (const [k, v] of Object.entries(spec.env)) a.push('--setenv', k, v);
-  if (spec.proxySocket) a.push('--', 'bash', '-c', RELAY_SCRIPT, 'bash', command);
+  // The first shell runs what has to come before the command, then replaces itself with `bash -c COMMAND`; with
+  // nothing to come before, it is `bash -c COMMAND` itself.
+  const before = [...(opts.lifeline ? LIFELINE_SCRIPT : []), ...(spec.proxySocket ? RELAY_SCRIPT : [])];
+  if (before.length > 0) a.push('--', 'bash', '-c', [...before, 'exec bash -c "$1"'].join('\n'), 'bash', command);
   else a.push('--', 'bash', '-c', command);
   return a;
 }

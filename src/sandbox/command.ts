@@ -58,7 +58,8 @@ export async function runSandboxCommand(policy: LoadedPolicy, workdir: string | 
     }
     try {
       sandbox = await Sandbox.create({ policy, alwaysHide: hide });
-      ({ file, args, env } = sandbox.prepare(command, cwd));
+      // No lifeline: stdin is the caller's, passed through; the sandbox dies with this process by --die-with-parent.
+      ({ file, args, env } = sandbox.prepare(command, cwd, { lifeline: false }));
     } catch (e) {
       await sandbox?.close();
       if (e instanceof SandboxUnavailable) return unavailable(e.why);

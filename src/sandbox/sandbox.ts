@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import type { LoadedPolicy } from '../policy/load.ts';
 import type { SandboxSettings } from '../policy/schema.ts';
-import { bwrapArgs, PROXY_PORT, type BwrapSpec } from './bwrap.ts';
+import { bwrapArgs, PROXY_PORT, type BwrapOptions, type BwrapSpec } from './bwrap.ts';
 import { sandboxEnv } from './env.ts';
 import type { ProxyDecision, RunningProxy } from './proxy.ts';
 import { ProjectScanner, ScanError, type Covered } from './scan.ts';
@@ -109,6 +109,8 @@ export interface PreparedCommand {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** Whether the command expects the lifeline pipe as its stdin (see LIFELINE_SCRIPT in bwrap.ts). */
+  lifeline: boolean;
 }
 
 const TMP_PREFIX = 'aflock-sandbox-';
@@ -222,8 +224,11 @@ export class Sandbox {
     return sandbox;
   }
 
-  /** The command line that runs `command` (with bash) in `cwd` inside the sandbox. Throws SandboxUnavailable. */
-  prepare(command: string, cwd: string): PreparedCommand {
+  /**
+   * The command line that runs `command` (with bash) in `cwd` inside the sandbox. Throws SandboxUnavailable.
+   * With `lifeline` (the default) the caller must give it, as stdin, a pipe it holds and never writes.
+   */
+  prepare(command: string, cwd: string, opts: BwrapOptions = { lifeline: true }): PreparedCommand {
     const { policy } = this.#opts;
     let scan;
     try {
@@ -275,7 +280,7 @@ export class Sandbox {
       proxySocket: this.#proxy?.socketPath ?? null,
       env: sandboxEnv(from, this.#settings.env ?? [], fixed),
     };
-    return { file: this.#bwrap, args: bwrapArgs(spec, command), env: { PATH: process.env.PATH ?? DEFAULT_PATH } };
+    return { file: this.#bwrap, args: bwrapArgs(spec, command, opts), env: { PATH: process.env.PATH ?? DEFAULT_PATH }, lifeline: opts.lifeline };
   }
 
   /**

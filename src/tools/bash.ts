@@ -63,10 +63,12 @@ export interface Launch {
   args: string[];
   env: NodeJS.ProcessEnv;
   sandboxed: boolean;
+  /** stdin is to be the lifeline: a pipe held by this process alone and never written (src/sandbox/bwrap.ts). */
+  lifeline: boolean;
 }
 
 export function unsandboxedLaunch(command: string): Launch {
-  return { file: 'bash', args: ['-c', command], env: childEnv(), sandboxed: false };
+  return { file: 'bash', args: ['-c', command], env: childEnv(), sandboxed: false, lifeline: false };
 }
 
 /** After the shell exits, how long its output pipes may stay open before the call ends anyway. */
@@ -77,6 +79,8 @@ const DRAIN_AFTER_EXIT_MS = 200;
  * (`sleep 1000 &`) holds the pipes but not the call. In the sandbox the shell is the PID namespace's main process,
  * so its exit takes every process it started with it (bubblewrap's init leaves, the kernel kills the namespace);
  * unsandboxed, the process group is killed (what `setsid` moved out of the group escapes: the sandbox is what holds).
+ * A sandboxed command's stdin is its lifeline: closed here when the call ends, and by the kernel if this process
+ * dies, whereupon the sandbox kills everything in it.
  */
 export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, timeoutSeconds: number): Promise<RunResult> {
   const started = performance.now();
@@ -86,7 +90,9 @@ export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, time
       child = spawn(launch.file, launch.args, {
         cwd,
         env: launch.env,
-        stdio: ['ignore', 'pipe', 'pipe'], // never our stdin: it is the MCP channel
+        // Never our stdin: it is the MCP channel. The lifeline is a new pipe; the runtimes open their end close-on-exec,
+        // so no other child inherits it and it closes exactly when we close it or die.
+        stdio: [launch.lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         detached: true, // own process group, so a timeout kills the command's children too
       });
     } catch (e) {
@@ -96,6 +102,8 @@ export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, time
       return;
     }
     ctx.children.add(child);
+    child.stdin?.on('error', () => undefined); // never written; EPIPE or a reset after the sandbox is gone is expected
+    const endLifeline = () => child.stdin?.destroy();
     const chunks: Buffer[] = [];
     let size = 0;
     let dropped = 0;
@@ -115,6 +123,7 @@ export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, time
     const timer = setTimeout(() => {
       timedOut = true;
       killProcessGroup(child);
+      endLifeline();
     }, timeoutSeconds * 1000);
     let spawnError: Error | null = null;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -126,6 +135,7 @@ export function runCommand(ctx: ServerContext, launch: Launch, cwd: string, time
       clearTimeout(drainTimer);
       ctx.children.delete(child);
       killProcessGroup(child); // what the shell left running in its group
+      endLifeline(); // and what is left in the sandbox, should bubblewrap's own teardown lag
       child.stdout!.destroy();
       child.stderr!.destroy();
       const code = exit?.code ?? null;
@@ -197,7 +207,7 @@ export async function bashTool(ctx: ServerContext, args: BashArgs, caller?: Call
     let sandbox = null;
     try {
       sandbox = await ctx.sandbox.get();
-      launch = sandbox ? { ...sandbox.prepare(args.command, wd.dir), sandboxed: true } : unsandboxedLaunch(args.command);
+      launch = sandbox ? { ...sandbox.prepare(args.command, wd.dir, { lifeline: true }), sandboxed: true } : unsandboxedLaunch(args.command);
     } catch (e) {
       if (e instanceof SandboxUnavailable) return errorResult(e.message);
       throw e;

@@ -133,12 +133,13 @@ test('scan: glob matches anywhere, a protected tree includes its top, nothing in
 
 test('bwrap command line: ancestors of protected paths become mount points before the protections, deny last', () => {
   const root = '/p';
-  const args = bwrapArgs({
+  const spec = {
     root, cwd: root, tmpDir: '/t', policyFile: '/p/.aflock',
     deny: [{ path: '/p/a/b/.env', dir: false }, { path: '/p/secrets', dir: true }],
     readOnly: [{ path: '/p/.git/config', dir: false }],
     missingReadOnlyDirs: [], hiddenDirs: ['/home'], reexposed: [], alwaysHidden: [], proxySocket: null, env: { PATH: '/bin' },
-  }, 'echo hi');
+  };
+  const args = bwrapArgs(spec, 'echo hi', { lifeline: false });
   const s = args.join(' ');
   for (const flag of ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop ALL', '--clearenv', '--proc /proc']) assert.ok(s.includes(flag), flag);
   const at = (needle: string) => s.indexOf(needle);
@@ -148,6 +149,11 @@ test('bwrap command line: ancestors of protected paths become mount points befor
   assert.ok(at('--ro-bind /p/.aflock /p/.aflock') < at('--ro-bind /dev/null /p/a/b/.env'));
   assert.ok(s.includes('--tmpfs /p/secrets --remount-ro /p/secrets'));
   assert.equal(args.slice(-4), ['--', 'bash', '-c', 'echo hi']);
+  // With the lifeline, a first shell sets it up and then becomes `bash -c COMMAND`, the command still one argument.
+  const withLifeline = bwrapArgs(spec, 'echo hi', { lifeline: true });
+  assert.equal(withLifeline.slice(0, -6), args.slice(0, -4));
+  assert.equal(withLifeline.slice(-2), ['bash', 'echo hi']);
+  assert.match(withLifeline.at(-3)!, /^exec 3<&0 <\/dev\/null\n[^]*\nexec 3<&-\nexec bash -c "\$1"$/);
 });
 
 test.after(() => {

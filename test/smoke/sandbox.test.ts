@@ -297,13 +297,44 @@ maybe(`${leg}: no command outlives its call or the server; a background job does
     assert.ok(pidsOf(`sleep ${tag}6`).length > 0, 'the in-flight command never started');
     s.kill();
     await s.exited;
-    // Death is signalled at once; tearing down the namespaces can take seconds on a loaded machine: wait up to 10 s.
-    // A real survivor still fails here (one was seen under Deno on 2026-12-01 and lived on: docs/threat-model-gaps.md).
+    // `pgrep -f` also matches bwrap's own command line, which carries the command, so the kill may land while
+    // bubblewrap is still starting: there the death signal can miss (the survivor seen under Deno on 2026-12-01,
+    // docs/threat-model-gaps.md §7), and the lifeline is what ends the sandbox (the server's end of its stdin closes;
+    // test/sandbox/lifeline.test.ts checks it without the signal). Either acts at once; tearing down the namespaces
+    // can take seconds on a loaded machine: wait up to 10 s. A survivor fails here.
     for (let i = 0; i < 100 && pidsOf(`sleep ${tag}6`).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(pidsOf(`sleep ${tag}6`), [], 'a command outlived the server');
     void inflight;
   } finally {
     s.kill();
+  }
+});
+
+maybe(`${leg}: a command's stdin is empty (/dev/null), and the lifeline is held by bubblewrap and its watcher alone`, async () => {
+  const root = makeProject();
+  const s = await start(root, policy());
+  try {
+    // `cat` reads its stdin to EOF: it would hang until the timeout if stdin were the lifeline pipe. The lifeline is
+    // bwrap's stdin (the namespace's pid 1 got it from the outer bwrap); every descriptor in the sandbox that is the
+    // same pipe is listed: the command, its shell and the proxy relay must hold none.
+    const probe = [
+      'cat; echo "stdin $(readlink /proc/$$/fd/0)"; echo "shell $$"',
+      'l=$(readlink /proc/1/fd/0); echo "lifeline $l"',
+      'for f in /proc/[0-9]*/fd/*; do [[ $(readlink "$f" 2>/dev/null) == "$l" ]] && echo "holder $f"; done; true',
+    ].join('\n');
+    const t0 = Date.now();
+    const r = await run(s, probe, 10);
+    assert.ok(Date.now() - t0 < 5000, `cat waited ${Date.now() - t0} ms for its stdin`);
+    assert.is(json(r.r).exitCode, 0, r.out);
+    assert.match(r.out, /^stdin \/dev\/null$/m);
+    assert.match(r.out, /^lifeline (pipe|socket):\[\d+\]$/m);
+    const shell = /^shell (\d+)$/m.exec(r.out)![1];
+    const holders = [...r.out.matchAll(/^holder \/proc\/(\d+)\/fd\/(\d+)$/gm)].map((m) => ({ pid: m[1], fd: m[2] }));
+    assert.equal(holders.map((h) => h.fd), ['0', '3'], r.out); // pid 1 sorts first: bwrap's init, then the watcher
+    assert.is(holders[0].pid, '1');
+    assert.is.not(holders[1].pid, shell, 'the command\'s shell holds the lifeline');
+  } finally {
+    await s.close();
   }
 });
 
