@@ -74,6 +74,16 @@ const LIFELINE_SCRIPT = [
   'exec 3<&-',
 ];
 
+/**
+ * Closes every descriptor above 2 the first shell inherited. A runtime may hand its own to a child: under Deno the
+ * proxy's listening socket reached every sandboxed process (a command could accept() the proxy connections of
+ * another call), and a server started with extra descriptors passes them on. Nothing in the sandbox needs one: the
+ * lifeline is fd 0 until the line after this, the relay connects by path.
+ */
+// (No `2>/dev/null` on the loop: bash keeps stderr's saved copy on a descriptor the loop would close. The one the glob
+// listed the directory with is gone by then, hence the test.)
+const CLOSE_INHERITED = ['for f in /proc/self/fd/*; do n=${f##*/}; (( n > 2 )) && [[ -e $f ]] && exec {n}<&-; done'];
+
 /** Starts the TCP->Unix relay to the proxy and waits until it listens. */
 const RELAY_SCRIPT = [
   `socat TCP-LISTEN:${PROXY_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${INNER_PROXY_SOCKET} </dev/null >/dev/null 2>&1 &`,
@@ -124,8 +134,7 @@ export function bwrapArgs(spec: BwrapSpec, command: string, opts: BwrapOptions):
   for (const [k, v] of Object.entries(spec.env)) a.push('--setenv', k, v);
   // The first shell runs what has to come before the command, then replaces itself with `bash -c COMMAND`; with
   // nothing to come before, it is `bash -c COMMAND` itself.
-  const before = [...(opts.lifeline ? LIFELINE_SCRIPT : []), ...(spec.proxySocket ? RELAY_SCRIPT : [])];
-  if (before.length > 0) a.push('--', 'bash', '-c', [...before, 'exec bash -c "$1"'].join('\n'), 'bash', command);
-  else a.push('--', 'bash', '-c', command);
+  const before = [...CLOSE_INHERITED, ...(opts.lifeline ? LIFELINE_SCRIPT : []), ...(spec.proxySocket ? RELAY_SCRIPT : [])];
+  a.push('--', 'bash', '-c', [...before, 'exec bash -c "$1"'].join('\n'), 'bash', command);
   return a;
 }

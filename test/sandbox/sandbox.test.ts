@@ -148,12 +148,15 @@ test('bwrap command line: ancestors of protected paths become mount points befor
   assert.ok(at('--bind /p/.git /p/.git') < at('--ro-bind /p/.git/config /p/.git/config'));
   assert.ok(at('--ro-bind /p/.aflock /p/.aflock') < at('--ro-bind /dev/null /p/a/b/.env'));
   assert.ok(s.includes('--tmpfs /p/secrets --remount-ro /p/secrets'));
-  assert.equal(args.slice(-4), ['--', 'bash', '-c', 'echo hi']);
-  // With the lifeline, a first shell sets it up and then becomes `bash -c COMMAND`, the command still one argument.
+  // A first shell closes what it inherited above fd 2, then becomes `bash -c COMMAND`, the command one argument.
+  assert.equal(args.slice(-6, -3), ['--', 'bash', '-c']);
+  assert.equal(args.slice(-2), ['bash', 'echo hi']);
+  assert.match(args.at(-3)!, /^for f in \/proc\/self\/fd\/\*; do [^\n]*exec \{n\}<&-; done\nexec bash -c "\$1"$/);
+  // With the lifeline, it also sets that up (after the closing, before the command).
   const withLifeline = bwrapArgs(spec, 'echo hi', { lifeline: true });
-  assert.equal(withLifeline.slice(0, -6), args.slice(0, -4));
+  assert.equal(withLifeline.slice(0, -3), args.slice(0, -3));
   assert.equal(withLifeline.slice(-2), ['bash', 'echo hi']);
-  assert.match(withLifeline.at(-3)!, /^exec 3<&0 <\/dev\/null\n[^]*\nexec 3<&-\nexec bash -c "\$1"$/);
+  assert.match(withLifeline.at(-3)!, /^for f in [^\n]*\nexec 3<&0 <\/dev\/null\n[^]*\nexec 3<&-\nexec bash -c "\$1"$/);
 });
 
 test.after(() => {

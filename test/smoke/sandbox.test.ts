@@ -338,6 +338,22 @@ maybe(`${leg}: a command's stdin is empty (/dev/null), and the lifeline is held 
   }
 });
 
+maybe(`${leg}: a command inherits no descriptor but stdin, stdout and stderr (under Deno the proxy's socket once did)`, async () => {
+  const root = makeProject();
+  const s = await start(root, policy());
+  try {
+    // The shell's own descriptors, listed after the glob has closed the one it read the directory with; and every
+    // socket any process in the namespace holds (the proxy relay's own are TCP and its Unix connection, not a listener).
+    const r = await run(s, 'for f in /proc/$$/fd/*; do [[ -e $f ]] && echo "fd ${f##*/} $(readlink $f)"; done; true', 10);
+    assert.is(json(r.r).exitCode, 0, r.out);
+    assert.equal([...r.out.matchAll(/^fd (\d+) /gm)].map((m) => m[1]), ['0', '1', '2'], r.out);
+    const listeners = await run(s, 'grep -c "^[0-9a-f]*: [0-9]* [0-9]* [0-9]* 00010000 " /proc/net/unix || true', 10);
+    assert.match(listeners.out, /^0$/m, `a listening Unix socket is visible in the sandbox: ${listeners.out}`);
+  } finally {
+    await s.close();
+  }
+});
+
 maybe(`${leg}: ordinary work runs: git status and commit, npm test, sed -i, mkdir, new files, grep -r, a build into dist/`, async () => {
   const root = makeProject();
   const s = await start(root, policy());
